@@ -1,0 +1,5 @@
+"""``python -m teleprinter``."""
+
+from teleprinter.cli import entry
+
+entry()

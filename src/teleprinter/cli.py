@@ -1,0 +1,116 @@
+"""Command-line entry point: argument parsing, one-line errors and exit codes, nothing else.
+
+Exit codes: 0 ok, 1 model or runtime error, 2 usage or configuration error, 130 Ctrl-C,
+143 SIGTERM. A closed stdout (``| head``) ends quietly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM so every ``finally`` restores and flushes."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from teleprinter.commands import ask
+
+    parser = argparse.ArgumentParser(
+        prog="teleprinter", description="Stream LangChain chat-model answers to the terminal, token by token."
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    ask.add_parser(subparsers)
+    return parser
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _error(message: str) -> None:
+    try:
+        sys.stderr.write(f"teleprinter: error: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _notice(what: str) -> None:
+    """Say on stderr, on a line of its own, why the answer stopped; the partial text stays."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.write(f"\nteleprinter: {what}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USAGE
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from teleprinter.errors import ConfigError, TeleprinterError
+
+    try:
+        code: int = args.run(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        _notice("interrupted")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        _notice("terminated")
+        return EXIT_TERMINATED
+    except ConfigError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    except TeleprinterError as error:
+        if args.debug:
+            raise
+        _error(str(error))
+        return EXIT_ERROR
+    except Exception as error:  # any model/provider failure: one line, the traceback under --debug
+        if args.debug:
+            raise
+        _error(_describe(error))
+        return EXIT_ERROR
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def entry() -> None:
+    sys.exit(main())

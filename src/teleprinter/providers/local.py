@@ -1,0 +1,211 @@
+"""The embedded default model: Gemma 3 270M through llama-cpp-python, as a real LangChain chat model.
+
+Gemma 3 270M is a base model, so it is prompted as a plain conversation ("User:" /
+"Assistant:" turns after a short preamble) and stopped at the next "User:". Tokens are
+yielded as llama.cpp produces them; ``_astream`` runs generation on a worker thread and
+hands tokens to the event loop one by one, so async consumers see them live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.language_models.chat_models import generate_from_stream
+from pydantic import Field
+
+from teleprinter.errors import ProviderError
+from teleprinter.providers.prompt import DEFAULT_PREAMBLE, STOP_SEQUENCES, conversation_prompt
+
+MODEL_NAME = "gemma-3-270m"
+
+_models: dict[tuple[str, int, int], Any] = {}
+_models_lock = threading.Lock()
+
+
+def load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
+    """Load a GGUF once per process; every model instance with the same settings shares it."""
+    key = (path, n_ctx, n_threads)
+    with _models_lock:
+        llama = _models.get(key)
+        if llama is None:
+            from llama_cpp import Llama
+
+            try:
+                llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            except (ValueError, RuntimeError, OSError) as error:
+                raise ProviderError(f"could not load the model {path}: {error}") from error
+            llama.teleprinter_lock = threading.Lock()
+            _models[key] = llama
+        return llama
+
+
+class LocalChatModel(BaseChatModel):
+    """Gemma 3 270M, embedded: no keys, no network."""
+
+    model_path: str | None = None
+    """GGUF file to run; ``None`` means the embedded Gemma 3 270M."""
+    max_tokens: int = 256
+    temperature: float = 0.2
+    top_p: float = 0.95
+    top_k: int = 40
+    repeat_penalty: float = 1.1
+    seed: int = 0
+    stop: list[str] | None = None
+    system_prompt: str = DEFAULT_PREAMBLE
+    n_ctx: int = 2048
+    n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+
+    @property
+    def _llm_type(self) -> str:
+        return "teleprinter-local"
+
+    @property
+    def model_name(self) -> str:
+        return MODEL_NAME if self.model_path is None else os.path.basename(self.model_path)
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "max_tokens": self.max_tokens, "temperature": self.temperature}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "teleprinter-local"
+        params["ls_model_name"] = self.model_name
+        return params
+
+    def _llama(self) -> Any:
+        path = self.model_path
+        if path is None:
+            from teleprinter.providers.model_file import embedded_model_path
+
+            path = str(embedded_model_path())
+        return load_llama(path, self.n_ctx, self.n_threads)
+
+    def _completion_args(self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
+        stops = [*STOP_SEQUENCES, *(self.stop or ()), *(stop or ())]
+        return {
+            "prompt": conversation_prompt(messages, self.system_prompt),
+            "stream": True,
+            "max_tokens": int(kwargs.get("max_tokens", self.max_tokens)),
+            "temperature": float(kwargs.get("temperature", self.temperature)),
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "repeat_penalty": self.repeat_penalty,
+            "seed": int(kwargs.get("seed", self.seed)),
+            "stop": stops,
+        }
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama = self._llama()
+        args = self._completion_args(messages, stop, **kwargs)
+        with llama.teleprinter_lock:
+            yield from _generate_chunks(llama, args, threading.Event())
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        loop = asyncio.get_running_loop()
+        llama = await loop.run_in_executor(None, self._llama)
+        args = self._completion_args(messages, stop, **kwargs)
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def produce() -> None:
+            try:
+                with llama.teleprinter_lock:
+                    for chunk in _generate_chunks(llama, args, cancelled):
+                        loop.call_soon_threadsafe(queue.put_nowait, ("chunk", chunk))
+            except BaseException as error:  # handed to the consumer, raised there
+                loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+
+        worker = loop.run_in_executor(None, produce)
+        try:
+            while True:
+                kind, item = await queue.get()
+                if kind == "chunk":
+                    yield item
+                elif kind == "error":
+                    raise item
+                else:
+                    break
+        finally:
+            cancelled.set()
+            await asyncio.shield(worker) if not worker.done() else None
+
+
+def _generate_chunks(llama: Any, args: dict[str, Any], cancelled: threading.Event) -> Iterator[ChatGenerationChunk]:
+    """Run one completion and turn llama.cpp's stream into LangChain chunks, the last with usage."""
+    prompt_tokens = len(llama.tokenize(args["prompt"].encode("utf-8"), add_bos=True))
+    if prompt_tokens + 1 >= llama.n_ctx():
+        raise ProviderError(
+            f"the conversation is too long for the model ({prompt_tokens} tokens, context {llama.n_ctx()})",
+            "start a new conversation or shorten the prompt",
+        )
+    stream = llama.create_completion(**args)
+    pieces: list[str] = []
+    finish: str | None = None
+    try:
+        for part in stream:
+            if cancelled.is_set():
+                break
+            choice = part["choices"][0]
+            finish = choice.get("finish_reason") or finish
+            text = choice.get("text") or ""
+            if text:
+                pieces.append(text)
+                yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+    finally:
+        stream.close()
+    output_tokens = len(llama.tokenize("".join(pieces).encode("utf-8"), add_bos=False)) if pieces else 0
+    usage = UsageMetadata(
+        input_tokens=prompt_tokens, output_tokens=output_tokens, total_tokens=prompt_tokens + output_tokens
+    )
+    metadata = {"finish_reason": finish or "stop", "model_name": MODEL_NAME}
+    yield ChatGenerationChunk(
+        message=AIMessageChunk(
+            content="", usage_metadata=usage, chunk_position="last", response_metadata=metadata
+        ),
+        generation_info={"finish_reason": finish or "stop"},
+    )
+
+
+def create(options: Any) -> BaseChatModel:
+    """Registry entry: the embedded model, with the run's options applied."""
+    kwargs: dict[str, Any] = {}
+    if options.max_tokens is not None:
+        kwargs["max_tokens"] = options.max_tokens
+    if options.temperature is not None:
+        kwargs["temperature"] = options.temperature
+    if options.model_path:
+        kwargs["model_path"] = options.model_path
+    return LocalChatModel(**kwargs)

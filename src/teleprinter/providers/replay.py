@@ -1,0 +1,263 @@
+"""A deterministic chat model that streams a given text, for rendering tests, demos and benchmarks.
+
+It replays either a JSONL recording made with ``teleprinter ask --record`` (tokens with their
+recorded timing, usage and errors) or any UTF-8 text file cut into word-sized pieces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from teleprinter.errors import ProviderError, ReplayError
+
+DEFAULT_TEXT_DELAY = 0.02
+_WORD = re.compile(r"\s*\S+|\s+")
+MAX_PIECE = 12
+
+
+def word_pieces(text: str, limit: int = MAX_PIECE) -> list[str]:
+    """Cut text into token-like pieces (leading whitespace + a word); long words are split."""
+    pieces: list[str] = []
+    for match in _WORD.finditer(text):
+        piece = match.group()
+        pieces.extend(piece[i : i + limit] for i in range(0, len(piece), limit))
+    return pieces
+
+
+def fixed_pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@dataclass(slots=True)
+class ReplayScript:
+    """What to stream: the pieces, the pause before each, and how the run ends."""
+
+    chunks: list[str]
+    delays: list[float] = field(default_factory=list)
+    usage: dict[str, Any] | None = None
+    error: str | None = None
+    model: str = "replay"
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+    def paced(self, speed: float | None = None, delay: float | None = None) -> ReplayScript:
+        """The same script at another pace: ``delay`` fixes every pause, ``speed`` divides them."""
+        if delay is not None:
+            delays = [delay] * len(self.chunks)
+        elif speed is None:
+            delays = list(self.delays)
+        elif speed == float("inf"):
+            delays = [0.0] * len(self.chunks)
+        else:
+            delays = [d / speed for d in self.delays]
+        return ReplayScript(self.chunks, delays, self.usage, self.error, self.model)
+
+
+def load_script(path: str | Path, chunk_size: int | None = None) -> ReplayScript:
+    """Read a recorded JSONL stream or a plain UTF-8 text file."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    except FileNotFoundError as error:
+        raise ReplayError(f"replay file not found: {path}") from error
+    except UnicodeDecodeError as error:
+        raise ReplayError(f"replay file is not UTF-8 text: {path}") from error
+    except OSError as error:
+        raise ReplayError(f"cannot read replay file {path}: {error.strerror}") from error
+    recorded = _parse_recording(text)
+    if recorded is not None:
+        return recorded
+    pieces = fixed_pieces(text, chunk_size) if chunk_size else word_pieces(text)
+    return ReplayScript(pieces, [DEFAULT_TEXT_DELAY] * len(pieces))
+
+
+def _parse_recording(text: str) -> ReplayScript | None:
+    """A recording if the first line is a teleprinter event object, else ``None`` (plain text)."""
+    first = text.lstrip().split("\n", 1)[0]
+    try:
+        head = json.loads(first)
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or "event" not in head:
+        return None
+    script = ReplayScript([])
+    last = 0.0
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise ReplayError(f"recording line {number} is not JSON: {error}") from error
+        last = _apply_record(script, record, last)
+    return script
+
+
+def _apply_record(script: ReplayScript, record: dict[str, Any], last: float) -> float:
+    kind = record.get("event")
+    moment = float(record.get("t", last))
+    if kind == "start":
+        script.model = str(record.get("model") or "replay")
+        return moment
+    if kind == "token":
+        script.chunks.append(str(record.get("text", "")))
+        script.delays.append(max(0.0, moment - last))
+        return moment
+    if kind == "end":
+        script.usage = record.get("usage")
+    elif kind == "error":
+        script.error = str(record.get("message") or "recorded error")
+    return last
+
+
+Responder = Callable[[Sequence[BaseMessage]], str]
+
+
+class ReplayChatModel(BaseChatModel):
+    """Streams ``chunks`` (or what ``responder`` answers) with the given pauses.
+
+    ``fail_after`` raises a :class:`ProviderError` after that many chunks, to exercise error paths.
+    """
+
+    chunks: list[str] = []
+    delays: list[float] = []
+    usage: dict[str, Any] | None = None
+    error: str | None = None
+    fail_after: int | None = None
+    responder: Responder | None = None
+    replay_model_name: str = "replay"
+
+    @classmethod
+    def from_script(cls, script: ReplayScript, **kwargs: Any) -> ReplayChatModel:
+        return cls(
+            chunks=script.chunks,
+            delays=script.delays,
+            usage=script.usage,
+            error=script.error,
+            replay_model_name=script.model,
+            **kwargs,
+        )
+
+    @classmethod
+    def from_text(cls, text: str, *, chunk_size: int | None = None, delay: float = 0.0, **kwargs: Any) -> ReplayChatModel:
+        pieces = fixed_pieces(text, chunk_size) if chunk_size else word_pieces(text)
+        return cls(chunks=pieces, delays=[delay] * len(pieces), **kwargs)
+
+    @property
+    def _llm_type(self) -> str:
+        return "teleprinter-replay"
+
+    @property
+    def model_name(self) -> str:
+        return self.replay_model_name
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "teleprinter-replay"
+        params["ls_model_name"] = self.replay_model_name
+        return params
+
+    def _plan(self, messages: Sequence[BaseMessage]) -> tuple[list[str], list[float]]:
+        if self.responder is not None:
+            pieces = word_pieces(self.responder(messages))
+            pause = self.delays[0] if self.delays else 0.0
+            return pieces, [pause] * len(pieces)
+        return list(self.chunks), list(self.delays)
+
+    def _steps(self, messages: Sequence[BaseMessage]) -> Iterator[tuple[float, ChatGenerationChunk | None]]:
+        """(pause, chunk) pairs; a ``None`` chunk means "fail now"."""
+        pieces, delays = self._plan(messages)
+        for number, piece in enumerate(pieces):
+            if self.fail_after is not None and number >= self.fail_after:
+                yield 0.0, None
+                return
+            yield (delays[number] if number < len(delays) else 0.0), _chunk(piece)
+        if self.error is not None or (self.fail_after is not None and self.fail_after >= len(pieces)):
+            yield 0.0, None
+            return
+        yield 0.0, self._last_chunk(pieces)
+
+    def _last_chunk(self, pieces: list[str]) -> ChatGenerationChunk:
+        usage = self.usage or {"input_tokens": 0, "output_tokens": len(pieces), "total_tokens": len(pieces)}
+        return ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                chunk_position="last",
+                usage_metadata=UsageMetadata(
+                    input_tokens=int(usage.get("input_tokens", 0)),
+                    output_tokens=int(usage.get("output_tokens", len(pieces))),
+                    total_tokens=int(usage.get("total_tokens", len(pieces))),
+                ),
+                response_metadata={"finish_reason": "stop", "model_name": self.replay_model_name},
+            ),
+            generation_info={"finish_reason": "stop"},
+        )
+
+    def _failure(self) -> ProviderError:
+        return ProviderError(self.error or "the replay model was told to fail")
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for pause, chunk in self._steps(messages):
+            if pause > 0:
+                time.sleep(pause)
+            if chunk is None:
+                raise self._failure()
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        for pause, chunk in self._steps(messages):
+            if pause > 0:
+                await asyncio.sleep(pause)
+            if chunk is None:
+                raise self._failure()
+            yield chunk
+
+
+def _chunk(text: str) -> ChatGenerationChunk:
+    return ChatGenerationChunk(message=AIMessageChunk(content=text))
+
+
+def create(options: Any) -> BaseChatModel:
+    """Registry entry: replay ``options.replay_path`` at the requested pace."""
+    if not options.replay_path:
+        raise ProviderError("the replay provider needs a file", "pass --replay FILE")
+    script = load_script(options.replay_path, options.chunk_size)
+    default_delay = options.delay
+    return ReplayChatModel.from_script(script.paced(options.speed, default_delay))

@@ -1,0 +1,1 @@
+"""The console layer: everything teleprinter shows goes through a renderer from here."""

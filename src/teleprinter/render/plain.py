@@ -1,0 +1,56 @@
+"""Plain output for pipes and files: the text exactly as it arrived, no escape codes, no wrapping."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from teleprinter.events import Event, RunStarted, Token
+
+
+class PlainRenderer:
+    """Writes each token as it arrives, with ``prefix`` at the start of every line of the answer.
+
+    With an empty prefix the output is byte-for-byte the streamed text. ``flush_each`` keeps
+    the seed's behaviour (flush per token) so a reader on the other end of a pipe sees text live.
+    """
+
+    def __init__(self, stream: IO[str], prefix: str = "", *, flush_each: bool = True) -> None:
+        self.stream = stream
+        self.prefix = prefix
+        self.flush_each = flush_each
+        self._at_line_start = True
+        self._wrote_any = False
+
+    def handle(self, event: Event) -> None:
+        if type(event) is Token:
+            self.write(event.text)  # type: ignore[union-attr]
+        elif type(event) is RunStarted and self._wrote_any and not self._at_line_start and self.prefix:
+            self.write("\n")
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        if self.prefix:
+            text = self._prefixed(text)
+        self.stream.write(text)
+        self._wrote_any = True
+        if self.flush_each:
+            self.stream.flush()
+
+    def _prefixed(self, text: str) -> str:
+        lines = text.split("\n")
+        out: list[str] = []
+        for number, line in enumerate(lines):
+            if number:
+                out.append("\n")
+                self._at_line_start = True
+            if line:
+                if self._at_line_start:
+                    out.append(self.prefix)
+                out.append(line)
+                self._at_line_start = False
+        return "".join(out)
+
+    def close(self) -> None:
+        """Flush what is buffered; a plain stream has no terminal state to restore."""
+        self.stream.flush()

@@ -1,0 +1,1 @@
+"""Sources translate LangChain's streaming surfaces into teleprinter events."""
