@@ -1,0 +1,1 @@
+"""teleprinter's benchmarks: ``python -m benchmarks [--quick] [--only NAME]`` (see harness.py)."""
