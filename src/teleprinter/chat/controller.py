@@ -1,0 +1,145 @@
+"""The chat's moving parts in one place: ask a question, show the reply, remember it, write it down.
+
+No terminal code lives here: input comes from a reader, output goes to the streams and the
+renderer factory it is given, so tests drive a whole chat with strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from teleprinter.chat.reply import Reply, ReplyRunner
+from teleprinter.chat.session import ChatSession, Turn
+from teleprinter.chat.transcript import TranscriptWriter, reset_record, system_record, turn_record
+from teleprinter.sinks.stats import Stats
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+
+class Renderer(Protocol):
+    def handle(self, event: Any) -> None: ...
+
+    def close(self) -> None: ...
+
+
+RendererFactory = Callable[[str], Renderer]
+"""Given the model's name, a fresh renderer for one reply."""
+
+ModelSwitcher = Callable[[str, "str | None"], "tuple[BaseChatModel, ModelInfo]"]
+"""Given a provider and an optional model name, build that model (``/model``)."""
+
+
+@dataclass(slots=True)
+class ModelInfo:
+    provider: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.provider})" if self.name and self.name != self.provider else self.provider
+
+
+def model_label(model: Any) -> str:
+    """A model's human name: ``model_name``, ``model`` or its class name."""
+    for attribute in ("model_name", "model", "deployment_name"):
+        value = getattr(model, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(model).__name__
+
+
+class Chat:
+    """One interactive conversation with one (switchable) model."""
+
+    def __init__(
+        self,
+        session: ChatSession,
+        model: BaseChatModel,
+        info: ModelInfo,
+        *,
+        out: IO[str],
+        err: IO[str],
+        make_renderer: RendererFactory,
+        transcript: TranscriptWriter | None = None,
+        switch_model: ModelSwitcher | None = None,
+    ) -> None:
+        self.session = session
+        self.model = model
+        self.info = info
+        self.out = out
+        self.err = err
+        self.make_renderer = make_renderer
+        self.transcript = transcript
+        self.switch_model = switch_model
+        self.stats = Stats()
+        self.runner = ReplyRunner()
+
+    def say(self, text: str) -> None:
+        """A line for the user (command output) on the answer stream."""
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def notice(self, text: str) -> None:
+        """A one-line remark about the session (interrupts, errors) on the status stream."""
+        self.err.write(text + "\n")
+        self.err.flush()
+
+    async def ask(self, question: str) -> Reply:
+        """Stream the answer to ``question``, then remember and record the turn however it ended."""
+        renderer = self.make_renderer(self.info.name)
+        try:
+            reply = await self.runner.run(self.model, self.session.messages(question), [renderer], self.stats)
+        finally:
+            renderer.close()
+        self._finish_line(reply)
+        turn = Turn(question, reply.text, reply.status, model=self.info.name)
+        if reply.stats is not None and reply.status != "failed":
+            turn.tokens = reply.stats.output_tokens
+        if reply.error is not None:
+            turn.error = describe(reply.error)
+        index = self.session.record(turn)
+        if index >= 0 and self.transcript is not None:
+            self.transcript.write(turn_record(index, turn))
+        self._report(reply)
+        return reply
+
+    def _finish_line(self, reply: Reply) -> None:
+        if reply.text and not reply.text.endswith("\n"):
+            self.out.write("\n")
+        self.out.flush()
+
+    def _report(self, reply: Reply) -> None:
+        if reply.status == "interrupted":
+            self.notice("[interrupted] the partial answer is kept; /retry asks again")
+        elif reply.status == "failed" and reply.error is not None:
+            self.notice(f"error: {describe(reply.error)} (/retry to try again)")
+
+    def set_system(self, text: str | None) -> None:
+        self.session.system = text or None
+        if self.transcript is not None:
+            self.transcript.write(system_record(self.session.system))
+
+    def reset(self) -> None:
+        self.session.reset()
+        if self.transcript is not None:
+            self.transcript.write(reset_record())
+
+    def use_model(self, model: BaseChatModel, info: ModelInfo) -> None:
+        self.model = model
+        self.info = info
+
+    def close(self) -> None:
+        if self.transcript is not None:
+            self.transcript.close()
+
+
+def describe(error: BaseException) -> str:
+    """One line for an error: its message, with the type when the message alone says little."""
+    from teleprinter.errors import TeleprinterError
+
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, TeleprinterError) and text:
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -1,0 +1,192 @@
+"""The interactive loop: read a line (prompt_toolkit on a terminal, plain lines otherwise), run it.
+
+Ctrl-C means "stop what is happening": while an answer streams it cancels the answer (the
+terminal is in cooked mode, so it arrives as SIGINT and the loop's handler cancels the reply
+task); at the prompt it is a key: it clears a non-empty line, and on an empty line a second
+press within :data:`EXIT_WINDOW` seconds ends the chat, like Ctrl-D.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from teleprinter.chat.commands import EXIT, is_command, run_command
+
+if TYPE_CHECKING:
+    from teleprinter.chat.controller import Chat
+
+EXIT_WINDOW = 2.0
+BLOCK = '"""'
+PROMPT = "> "
+HISTORY_FILE = "chat_history"
+
+
+class Reader(Protocol):
+    """Gives the next line the user entered; raises ``EOFError`` when they want to leave."""
+
+    async def read(self) -> str: ...
+
+
+def history_path(data_dir: Path) -> Path:
+    """Where the prompt history lives inside the user's data directory (the CLI finds that)."""
+    return data_dir / HISTORY_FILE
+
+
+def is_open_block(text: str) -> bool:
+    """True while a ``\"\"\"`` block has been opened and not yet closed."""
+    stripped = text.strip()
+    return stripped.startswith(BLOCK) and (stripped == BLOCK or not stripped.endswith(BLOCK))
+
+
+def unwrap_block(text: str) -> str:
+    """The text inside a closed ``\"\"\"`` block, or ``text`` unchanged."""
+    stripped = text.strip()
+    if len(stripped) >= 2 * len(BLOCK) and stripped.startswith(BLOCK) and stripped.endswith(BLOCK):
+        return stripped[len(BLOCK) : -len(BLOCK)].strip("\n")
+    return text
+
+
+class ExitGuard:
+    """Counts Ctrl-C at an empty prompt: the second within ``window`` seconds means "exit"."""
+
+    def __init__(self, window: float = EXIT_WINDOW, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
+        self.clock = clock
+        self._last: float | None = None
+
+    def press(self) -> bool:
+        now = self.clock()
+        leave = self._last is not None and now - self._last <= self.window
+        self._last = None if leave else now
+        return leave
+
+    def forget(self) -> None:
+        self._last = None
+
+
+def key_bindings() -> Any:
+    """Enter sends (or adds a line inside a ``\"\"\"`` block), Alt-Enter adds a line, Ctrl-C clears."""
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+    bindings = KeyBindings()
+
+    @bindings.add("enter")
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if is_open_block(buffer.text):
+            buffer.insert_text("\n")
+        else:
+            buffer.validate_and_handle()
+
+    @bindings.add("escape", "enter")
+    def _newline(event: KeyPressEvent) -> None:
+        event.current_buffer.insert_text("\n")
+
+    @bindings.add("c-c")
+    def _interrupt(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if buffer.text:
+            buffer.reset()
+        else:
+            event.app.exit(exception=KeyboardInterrupt())
+
+    return bindings
+
+
+class PromptReader:
+    """prompt_toolkit line editing with persistent history (``history_file=None``: this session only)."""
+
+    def __init__(self, history_file: Path | None, notice: Callable[[str], None], prompt: str = PROMPT) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+
+        history: History = InMemoryHistory()
+        if history_file is not None:
+            history_file.parent.mkdir(parents=True, exist_ok=True)
+            history = FileHistory(str(history_file))
+        self.session: Any = PromptSession(
+            history=history,
+            key_bindings=key_bindings(),
+            prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
+        )
+        self.prompt = prompt
+        self.notice = notice
+        self.guard = ExitGuard()
+
+    async def read(self) -> str:
+        while True:
+            try:
+                text: str = await self.session.prompt_async(self.prompt, handle_sigint=False)
+            except KeyboardInterrupt:
+                if self.guard.press():
+                    raise EOFError() from None
+                self.notice("(Ctrl-C again within 2 s or Ctrl-D to exit)")
+                continue
+            self.guard.forget()
+            return text
+
+
+class LineReader:
+    """Plain lines from a non-terminal stream (a pipe or a file), ``\"\"\"`` blocks joined."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    async def read(self) -> str:
+        text = self._line()
+        while is_open_block(text):
+            text += "\n" + self._line(inside_block=True)
+        return text
+
+    def _line(self, inside_block: bool = False) -> str:
+        line = self.stream.readline()
+        if not line:
+            if inside_block:
+                return BLOCK
+            raise EOFError()
+        return line.rstrip("\n")
+
+
+async def run_chat(chat: Chat, reader: Reader) -> int:
+    """Read and run lines until the user leaves; always returns 0 (leaving is not an error)."""
+    loop = asyncio.get_running_loop()
+    catching = _catch_sigint(loop, chat.runner.interrupt)
+    try:
+        while True:
+            try:
+                line = await reader.read()
+            except EOFError:
+                break
+            if await handle_line(chat, line) == EXIT:
+                break
+    finally:
+        if catching:
+            loop.remove_signal_handler(signal.SIGINT)
+        chat.close()
+    chat.say("Goodbye.")
+    return 0
+
+
+async def handle_line(chat: Chat, line: str) -> str | None:
+    """One line the user entered: a slash command, or a question for the model."""
+    text = unwrap_block(line).strip()
+    if not text:
+        return None
+    if is_command(text):
+        return await run_command(chat, text)
+    await chat.ask(text[1:] if text.startswith("//") else text)
+    return None
+
+
+def _catch_sigint(loop: asyncio.AbstractEventLoop, interrupt: Callable[[], bool]) -> bool:
+    """Route SIGINT to ``interrupt`` (cancel the running answer); idle SIGINTs are ignored."""
+    try:
+        loop.add_signal_handler(signal.SIGINT, interrupt)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        return False
+    return True

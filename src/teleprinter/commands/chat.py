@@ -1,0 +1,107 @@
+"""``teleprinter chat``: an interactive conversation with line editing, history, interrupts, transcripts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from teleprinter.commands.common import add_display_arguments, add_model_arguments, model_options
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from teleprinter.chat.controller import ModelInfo, RendererFactory
+    from teleprinter.chat.repl import Reader
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "chat",
+        help="talk with a model: line editing, history, Ctrl-C stops an answer",
+        description="Interactive chat. Type /help inside for the commands; Ctrl-D or /exit leaves.",
+    )
+    add_model_arguments(parser)
+    parser.add_argument("--system", help="system prompt")
+    parser.add_argument("--prefix", default="", help="text put before each line of an answer")
+    parser.add_argument("--no-history", action="store_true", help="keep no prompt history on disk")
+    parser.add_argument("--transcript", metavar="FILE", help="append every finished turn to FILE (JSON lines)")
+    parser.add_argument("--resume", metavar="FILE", help="continue the conversation saved in a JSONL transcript")
+    parser.add_argument(
+        "--replay-script",
+        metavar="FILE.py:FUNC",
+        help="answer with FUNC(messages) -> text (a Python file or module), streamed like the replay model",
+    )
+    add_display_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from teleprinter.chat import transcript
+    from teleprinter.chat.controller import Chat
+    from teleprinter.chat.repl import run_chat
+    from teleprinter.chat.session import ChatSession
+
+    session = transcript.load(args.resume, args.system) if args.resume else ChatSession(args.system)
+    model, info = build_model(args)
+    path = args.transcript or args.resume
+    writer = transcript.TranscriptWriter(path) if path else None
+    if writer is not None and args.system:
+        writer.write(transcript.system_record(args.system))
+    chat = Chat(
+        session, model, info, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
+        transcript=writer, switch_model=lambda provider, name: build_model(args, provider, name),
+    )
+    reader = make_reader(args, chat.notice)
+    if sys.stdin.isatty():
+        resumed = f" · {len(session.turns)} turns resumed from {args.resume}" if args.resume else ""
+        chat.say(f"teleprinter chat · {info}{resumed} · /help for commands, Ctrl-D to leave")
+    return asyncio.run(run_chat(chat, reader))
+
+
+def build_model(
+    args: argparse.Namespace, provider: str | None = None, name: str | None = None
+) -> tuple[BaseChatModel, ModelInfo]:
+    """The model the flags ask for, or (``/model``) another ``provider`` and ``name`` with the same tuning."""
+    from teleprinter.chat.controller import ModelInfo, model_label
+    from teleprinter.providers import create_model
+
+    if args.replay_script and provider is None:
+        from teleprinter.chat.scripted import scripted_model
+
+        return scripted_model(args.replay_script, args.delay), ModelInfo("replay", "scripted")
+    options = model_options(args)
+    if provider is not None:
+        options = replace(options, provider=provider, model=name, model_path=name if provider == "local" else None)
+    model = create_model(options)
+    return model, ModelInfo(options.provider, model_label(model))
+
+
+def renderer_factory(args: argparse.Namespace) -> RendererFactory:
+    """A fresh renderer per answer, on stdout."""
+    from teleprinter.render.plain import PlainRenderer
+
+    def make(model_name: str) -> Any:
+        return PlainRenderer(sys.stdout, args.prefix)
+
+    return make
+
+
+def make_reader(args: argparse.Namespace, notice: Any) -> Reader:
+    """prompt_toolkit on a terminal, plain lines from a pipe."""
+    from teleprinter.chat.repl import LineReader, PromptReader, history_path
+
+    if not sys.stdin.isatty():
+        return LineReader(sys.stdin)
+    history = None if args.no_history else history_path(Path(user_data_dir()))
+    return PromptReader(history, notice)
+
+
+def user_data_dir() -> str:
+    import platformdirs
+
+    return platformdirs.user_data_dir("teleprinter")

@@ -1,0 +1,191 @@
+"""A whole chat driven with strings: memory, interrupts, errors, slash commands, transcripts."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage
+
+from teleprinter.chat.controller import Chat, ModelInfo
+from teleprinter.chat.repl import ExitGuard, LineReader, handle_line, is_open_block, run_chat, unwrap_block
+from teleprinter.chat.session import ChatSession
+from teleprinter.chat.transcript import TranscriptWriter
+from teleprinter.events import Event, Token
+from teleprinter.providers.replay import ReplayChatModel
+from teleprinter.render.plain import PlainRenderer
+from tests.chat.responders import answer
+
+
+class InterruptingRenderer(PlainRenderer):
+    """Presses Ctrl-C (calls the runner's interrupt) once ``after`` tokens have been shown."""
+
+    def __init__(self, chat: Chat, stream: io.StringIO, after: int | None) -> None:
+        super().__init__(stream)
+        self.chat, self.after, self.seen = chat, after, 0
+
+    def handle(self, event: Event) -> None:
+        super().handle(event)
+        if isinstance(event, Token) and event.text:
+            self.seen += 1
+            if self.after is not None and self.seen == self.after:
+                assert self.chat.runner.interrupt()
+
+
+def make_chat(responder: Any = answer, transcript: Path | None = None, interrupt_after: int | None = None) -> Chat:
+    out, err = io.StringIO(), io.StringIO()
+    model = ReplayChatModel(responder=responder, delays=[0.001])
+    chat = Chat(
+        ChatSession(), model, ModelInfo("replay", "scripted"), out=out, err=err,
+        make_renderer=lambda name: InterruptingRenderer(chat, out, interrupt_after),
+        transcript=TranscriptWriter(transcript) if transcript else None,
+        switch_model=lambda provider, name: (ReplayChatModel.from_text(f"{provider} here"), ModelInfo(provider, "x")),
+    )
+    return chat
+
+
+def output(chat: Chat) -> str:
+    assert isinstance(chat.out, io.StringIO)
+    return chat.out.getvalue()
+
+
+def errors(chat: Chat) -> str:
+    assert isinstance(chat.err, io.StringIO)
+    return chat.err.getvalue()
+
+
+async def test_second_answer_depends_on_the_first() -> None:
+    chat = make_chat()
+    await handle_line(chat, "remember 42")
+    await handle_line(chat, "what number?")
+    assert "OK, I will remember 42.\nYou told me 42.\n" in output(chat)
+
+
+async def test_reset_forgets() -> None:
+    chat = make_chat()
+    for line in ("remember 42", "/reset", "what number?"):
+        await handle_line(chat, line)
+    assert "You have not told me a number." in output(chat)
+    assert len(chat.session.turns) == 1
+
+
+async def test_interrupt_keeps_partial_answer_on_screen_and_in_memory(tmp_path: Path) -> None:
+    chat = make_chat(transcript=tmp_path / "t.jsonl", interrupt_after=5)
+    reply = await chat.ask("long")
+    assert reply.status == "interrupted"
+    assert reply.text == "word1 word2 word3 word4 word5"
+    assert output(chat) == "word1 word2 word3 word4 word5\n"
+    assert "[interrupted]" in errors(chat)
+    turn = chat.session.turns[-1]
+    assert (turn.assistant, turn.status) == ("word1 word2 word3 word4 word5", "interrupted")
+    record = json.loads((tmp_path / "t.jsonl").read_text())
+    assert (record["assistant"], record["status"]) == ("word1 word2 word3 word4 word5", "interrupted")
+
+
+async def test_save_marks_the_interrupted_answer(tmp_path: Path) -> None:
+    chat = make_chat(interrupt_after=3)
+    await chat.ask("long")
+    await handle_line(chat, f"/save {tmp_path / 'chat.md'}")
+    text = (tmp_path / "chat.md").read_text()
+    assert "word1 word2 word3\n\n*[interrupted]*" in text
+    await handle_line(chat, f"/save {tmp_path / 'chat.jsonl'}")
+    record = json.loads((tmp_path / "chat.jsonl").read_text().splitlines()[-1])
+    assert record["status"] == "interrupted"
+
+
+async def test_model_error_is_one_line_and_retry_recovers(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def flaky(messages: Sequence[BaseMessage]) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("network down")
+        return "back again"
+
+    chat = make_chat(flaky, transcript=tmp_path / "t.jsonl")
+    await handle_line(chat, "hello")
+    assert errors(chat) == "error: ConnectionError: network down (/retry to try again)\n"
+    assert chat.session.turns == []
+    assert (tmp_path / "t.jsonl").read_text() == ""
+    await handle_line(chat, "/retry")
+    assert "back again" in output(chat)
+    assert [(t.user, t.assistant) for t in chat.session.turns] == [("hello", "back again")]
+
+
+async def test_unknown_command_gets_a_hint() -> None:
+    chat = make_chat()
+    await handle_line(chat, "/sav x")
+    assert "unknown command /sav (did you mean /save?)" in errors(chat)
+
+
+async def test_double_slash_sends_a_literal_slash() -> None:
+    chat = make_chat()
+    await handle_line(chat, "//etc")
+    assert "echo: /etc (turn 1)" in output(chat)
+
+
+async def test_system_and_model_commands() -> None:
+    chat = make_chat()
+    await handle_line(chat, "/system Be terse.")
+    await handle_line(chat, "system?")
+    assert "System says: Be terse." in output(chat)
+    await handle_line(chat, "/model other")
+    assert "model: x (other)" in output(chat)
+    await handle_line(chat, "hi")
+    assert "other here" in output(chat)
+
+
+async def test_stats_show_each_answer_and_the_session() -> None:
+    chat = make_chat()
+    await handle_line(chat, "/stats")
+    assert "no answers yet" in output(chat)
+    await handle_line(chat, "remember 1")
+    await handle_line(chat, "what number?")
+    await handle_line(chat, "/stats")
+    assert "turn 1: 5 tokens" in output(chat)
+    assert "session: 2 answers · 9 tokens" in output(chat)
+
+
+async def test_run_chat_reads_lines_and_blocks_until_end_of_input() -> None:
+    chat = make_chat()
+    reader = LineReader(io.StringIO('remember 5\n"""\nwhat number?\n"""\n/help\n'))
+    assert await run_chat(chat, reader) == 0
+    text = output(chat)
+    assert "You told me 5." in text
+    assert "/retry" in text
+    assert text.endswith("Goodbye.\n")
+
+
+async def test_exit_command_stops_reading() -> None:
+    chat = make_chat()
+    assert await run_chat(chat, LineReader(io.StringIO("/exit\nremember 1\n"))) == 0
+    assert chat.session.turns == []
+
+
+def test_second_ctrl_c_within_the_window_exits() -> None:
+    now = [0.0]
+    guard = ExitGuard(window=2.0, clock=lambda: now[0])
+    assert not guard.press()
+    now[0] = 2.5
+    assert not guard.press()
+    now[0] = 3.0
+    assert guard.press()
+    guard.forget()
+    assert not guard.press()
+
+
+@pytest.mark.parametrize(
+    ("text", "open_"),
+    [('"""', True), ('"""\nabc', True), ('"""\nabc\n"""', False), ('"""abc"""', False), ("plain", False)],
+)
+def test_triple_quote_blocks(text: str, open_: bool) -> None:
+    assert is_open_block(text) is open_
+
+
+def test_unwrap_block() -> None:
+    assert unwrap_block('"""\nline one\nline two\n"""') == "line one\nline two"
+    assert unwrap_block("plain") == "plain"
