@@ -1,0 +1,401 @@
+"""Run many prompts through one chat model, a few at a time, each answer streamed to its own output.
+
+Outputs are either files (``<id>.txt`` in a folder, written as ``<id>.txt.part`` and renamed
+only when the answer is complete, so a later run can trust that an existing ``<id>.txt`` is
+whole and skip it) or whole lines on one shared stream, each prefixed with its prompt's id, so
+concurrent answers never interleave inside a line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Protocol
+from uuid import UUID, uuid4
+
+from teleprinter.errors import ConfigError
+from teleprinter.events import Event, Token
+from teleprinter.sinks.stats import RunStats, Stats
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+PART_SUFFIX = ".part"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One prompt of the batch; ``id`` names its output file and prefixes its lines."""
+
+    id: str
+    prompt: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How one prompt went: ``ok``, ``failed`` or ``skipped`` (its output was already complete)."""
+
+    item: BatchItem
+    status: str = "pending"
+    attempts: int = 0
+    error: str | None = None
+    run_id: UUID | None = None
+    stats: RunStats = field(default_factory=RunStats)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+
+# -- reading the prompts --------------------------------------------------------------------
+
+
+def parse_prompts(text: str, source: str = "prompts") -> list[BatchItem]:
+    """Prompts one per line, or JSON lines with ``prompt`` and optional ``id``.
+
+    A file whose first non-empty line is a JSON object is read as JSON lines; otherwise each
+    non-empty line is a prompt whose id is its line number (zero-padded so files sort).
+    """
+    lines = text.splitlines()
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    if not numbered:
+        raise ConfigError(f"{source} holds no prompt", "write one prompt per line")
+    if numbered[0][1].lstrip().startswith("{"):
+        items = [_json_item(number, line, source) for number, line in numbered]
+    else:
+        width = len(str(len(lines)))
+        items = [BatchItem(f"{number:0{width}d}", line.strip()) for number, line in numbered]
+    _check_unique(items, source)
+    return items
+
+
+def _json_item(number: int, line: str, source: str) -> BatchItem:
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        raise ConfigError(f"{source} line {number} is not JSON: {error.args[0]}") from error
+    if not isinstance(record, dict) or not isinstance(record.get("prompt"), str) or not record["prompt"].strip():
+        raise ConfigError(f"{source} line {number} has no \"prompt\" text", 'write {"prompt": "...", "id": "..."}')
+    raw_id = record.get("id", number)
+    if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
+        raise ConfigError(f"{source} line {number}: \"id\" must be a string or a number")
+    return BatchItem(_safe_id(str(raw_id), number, source), record["prompt"])
+
+
+def _safe_id(raw: str, number: int, source: str) -> str:
+    """Ids become file names: no path separators, no hidden or special names."""
+    if not raw or raw in (".", "..") or raw.startswith(".") or any(c in raw for c in "/\\\0\n\r") or len(raw) > 200:
+        raise ConfigError(f"{source} line {number}: id {raw!r} cannot be a file name", "use letters, digits, - and _")
+    return raw
+
+
+def _check_unique(items: Sequence[BatchItem], source: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise ConfigError(f"{source}: the id {item.id!r} is used twice", "give every prompt its own id")
+        seen.add(item.id)
+
+
+def read_prompts(path: str | Path) -> list[BatchItem]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ConfigError(f"prompt file not found: {path}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"prompt file is not UTF-8 text: {path}") from error
+    except OSError as error:
+        raise ConfigError(f"cannot read prompt file {path}: {error.strerror}") from error
+    return parse_prompts(text, str(path))
+
+
+# -- outputs --------------------------------------------------------------------------------
+
+
+class Output(Protocol):
+    """Where one attempt's answer goes: a sink, then ``commit`` (complete) or ``abort``."""
+
+    def handle(self, event: Event) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class FileOutput:
+    """``<id>.txt.part`` while streaming, renamed to ``<id>.txt`` once complete."""
+
+    def __init__(self, folder: Path, item_id: str) -> None:
+        self.final = folder / f"{item_id}.txt"
+        self.partial = folder / f"{item_id}.txt{PART_SUFFIX}"
+        self._file: IO[str] | None = open(self.partial, "w", encoding="utf-8")  # noqa: SIM115
+
+    def handle(self, event: Event) -> None:
+        if type(event) is Token and event.text and self._file is not None:
+            self._file.write(event.text)
+
+    def commit(self) -> None:
+        self._close()
+        os.replace(self.partial, self.final)
+
+    def abort(self) -> None:
+        """Keep what arrived in the ``.part`` file; it never passes for a complete answer."""
+        self._close()
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+
+
+def is_complete(folder: Path, item: BatchItem) -> bool:
+    return (folder / f"{item.id}.txt").is_file()
+
+
+class LineWriter:
+    """One shared stream; every write is whole lines, so answers never mix inside a line."""
+
+    def __init__(self, stream: IO[str], printer: Callable[[str], None] | None = None) -> None:
+        self.stream = stream
+        self._printer = printer
+        self._lock = threading.Lock()
+
+    def write_lines(self, text: str) -> None:
+        with self._lock:
+            if self._printer is not None:
+                self._printer(text)
+            else:
+                self.stream.write(text)
+                self.stream.flush()
+
+
+class PrefixedLines:
+    """An answer as ``[id] line`` lines on a :class:`LineWriter`; a partial line waits for its end."""
+
+    def __init__(self, writer: LineWriter, item_id: str) -> None:
+        self.writer = writer
+        self.prefix = f"[{item_id}] "
+        self._pending = ""
+
+    def handle(self, event: Event) -> None:
+        if type(event) is not Token or not event.text:
+            return
+        text = self._pending + event.text
+        head, newline, self._pending = text.rpartition("\n")
+        if newline:
+            self.writer.write_lines("".join(f"{self.prefix}{line}\n" for line in head.split("\n")))
+
+    def commit(self) -> None:
+        if self._pending:
+            self.writer.write_lines(f"{self.prefix}{self._pending}\n")
+            self._pending = ""
+
+    def abort(self) -> None:
+        self.commit()
+
+
+# -- progress reporting ---------------------------------------------------------------------
+
+
+class Monitor:
+    """What the batch tells the outside world; the base class says nothing."""
+
+    def begin(self, total: int, done: int) -> None:
+        """The batch starts: ``done`` prompts were already complete."""
+
+    def started(self, item: BatchItem, attempt: int) -> None:
+        """An attempt at ``item`` starts."""
+
+    def token(self, item: BatchItem, text: str) -> None:
+        """``item``'s answer grew by ``text``."""
+
+    def retrying(self, item: BatchItem, attempt: int, error: str) -> None:
+        """An attempt failed and another follows."""
+
+    def finished(self, outcome: Outcome) -> None:
+        """``item`` is done for good (ok or failed)."""
+
+    def close(self) -> None:
+        """The batch ended (or was interrupted): restore the terminal."""
+
+
+class _MonitorSink:
+    """Feeds one item's tokens to the monitor."""
+
+    def __init__(self, monitor: Monitor, item: BatchItem) -> None:
+        self.monitor = monitor
+        self.item = item
+
+    def handle(self, event: Event) -> None:
+        if type(event) is Token and event.text:
+            self.monitor.token(self.item, event.text)
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BatchOptions:
+    concurrency: int = 4
+    retries: int = 0
+    retry_delay: float = 1.0
+    out_dir: Path | None = None
+    system: str | None = None
+
+
+async def arun_batch(
+    items: Sequence[BatchItem],
+    model: BaseChatModel,
+    options: BatchOptions,
+    *,
+    writer: LineWriter | None = None,
+    monitor: Monitor | None = None,
+    stats: Stats | None = None,
+) -> list[Outcome]:
+    """Run every prompt not already complete; failures are retried, then reported in the outcomes."""
+    monitor = monitor or Monitor()
+    stats = stats or Stats()
+    outcomes = [Outcome(item) for item in items]
+    pending: asyncio.Queue[Outcome] = asyncio.Queue()
+    if options.out_dir is not None:
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+    for outcome in outcomes:
+        if options.out_dir is not None and is_complete(options.out_dir, outcome.item):
+            outcome.status = "skipped"
+        else:
+            pending.put_nowait(outcome)
+    monitor.begin(len(outcomes), len(outcomes) - pending.qsize())
+
+    async def worker() -> None:
+        while not pending.empty():
+            outcome = pending.get_nowait()
+            await _run_item(outcome, model, options, writer, monitor, stats)
+            monitor.finished(outcome)
+
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, options.concurrency))]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+    return outcomes
+
+
+async def _run_item(
+    outcome: Outcome,
+    model: BaseChatModel,
+    options: BatchOptions,
+    writer: LineWriter | None,
+    monitor: Monitor,
+    stats: Stats,
+) -> None:
+    for attempt in range(1, options.retries + 2):
+        outcome.attempts = attempt
+        monitor.started(outcome.item, attempt)
+        try:
+            await _attempt(outcome, model, options, writer, monitor, stats)
+        except Exception as error:
+            outcome.error = _describe(error)
+            if attempt <= options.retries:
+                monitor.retrying(outcome.item, attempt, outcome.error)
+                await asyncio.sleep(options.retry_delay * 2 ** (attempt - 1))
+                continue
+            outcome.status = "failed"
+        else:
+            outcome.status, outcome.error = "ok", None
+        if outcome.run_id is not None:
+            outcome.stats = stats.runs.get(outcome.run_id, outcome.stats)
+        return
+
+
+async def _attempt(
+    outcome: Outcome,
+    model: BaseChatModel,
+    options: BatchOptions,
+    writer: LineWriter | None,
+    monitor: Monitor,
+    stats: Stats,
+) -> None:
+    from teleprinter.answer import build_messages
+    from teleprinter.sources.callbacks import EventCallbackHandler
+
+    item = outcome.item
+    output: Output = FileOutput(options.out_dir, item.id) if options.out_dir else PrefixedLines(_need(writer), item.id)
+    run_id = outcome.run_id = uuid4()
+    handler = EventCallbackHandler(output, stats, _MonitorSink(monitor, item), raise_error=True)
+    config: Any = {"callbacks": [handler], "run_id": run_id, "run_name": f"batch {item.id}"}
+    try:
+        async for _chunk in model.astream(build_messages(item.prompt, options.system), config=config):
+            pass
+    except BaseException:
+        output.abort()
+        stats.runs.setdefault(run_id, RunStats()).failed = True
+        raise
+    output.commit()
+
+
+def _need(writer: LineWriter | None) -> LineWriter:
+    if writer is None:
+        raise ValueError("a batch without an output folder needs a LineWriter")
+    return writer
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+# -- the summary ----------------------------------------------------------------------------
+
+
+def summary_table(outcomes: Sequence[Outcome], stats: Stats, *, detailed: bool = False) -> list[str]:
+    """One row per prompt and a total row: status, attempts, tokens, first token, tok/s, time."""
+    header = ["id", "status", "tries", "tokens", "first token", "tok/s", "time"]
+    if detailed:
+        header += ["p50 gap", "p95 gap", "max gap"]
+    rows = [header]
+    for outcome in outcomes:
+        rows.append(_row(outcome.item.id, outcome.status, str(outcome.attempts or "-"), outcome.stats, detailed))
+    ran = [o for o in outcomes if o.run_id is not None]
+    total = stats.total() if ran else RunStats()
+    rows.append(_row("total", _tally(outcomes), str(sum(o.attempts for o in outcomes)), total, detailed))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.extend(f"{o.item.id}: {o.error}" for o in outcomes if o.status == "failed" and o.error)
+    return lines
+
+
+def _row(name: str, status: str, tries: str, run: RunStats, detailed: bool) -> list[str]:
+    has_run = run.started is not None
+    ttft = run.time_to_first_token
+    row = [
+        name,
+        status,
+        tries,
+        str(run.output_tokens) if has_run else "-",
+        f"{ttft * 1000:.0f} ms" if ttft is not None else "-",
+        f"{run.tokens_per_second:.1f}" if run.tokens_per_second else "-",
+        f"{run.elapsed:.2f} s" if has_run else "-",
+    ]
+    if detailed:
+        row += [_ms(run.latency(0.5), run), _ms(run.latency(0.95), run), _ms(max(run.gaps, default=0.0), run)]
+    return row
+
+
+def _ms(value: float, run: RunStats) -> str:
+    return f"{value * 1000:.1f} ms" if run.gaps else "-"
+
+
+def _tally(outcomes: Sequence[Outcome]) -> str:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return ", ".join(f"{counts[s]} {s}" for s in ("ok", "skipped", "failed", "pending") if counts.get(s))

@@ -1,0 +1,85 @@
+"""``teleprinter batch FILE``: many prompts, a few at a time; answers to files or id-prefixed lines."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from teleprinter.commands.common import add_model_arguments, model_options
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "batch",
+        help="answer every prompt of a file (one per line, or JSON lines with prompt and id)",
+        description="Answer every prompt of FILE. Without --out, answers go to stdout as '[id] line' lines. "
+        "--retries N also runs a failed prompt again, up to N more times (default: no prompt retry).",
+    )
+    parser.add_argument("file", help='prompts: one per line, or JSON lines {"prompt": "...", "id": "..."}')
+    add_model_arguments(parser)
+    parser.add_argument("--system", help="system prompt for every prompt")
+    parser.add_argument("--concurrency", "-j", type=_positive_int, default=4, help="prompts run at once (default 4)")
+    parser.add_argument("--retry-delay", type=float, default=1.0, help="seconds before the first retry (doubles)")
+    parser.add_argument("--out", metavar="DIR", help="write each answer to DIR/<id>.txt; re-runs skip finished ones")
+    parser.add_argument("--stats", action="store_true", help="add latency columns to the summary")
+    parser.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _is_tty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _terminal_size(stream: IO[str]) -> tuple[int, int]:
+    try:
+        size = os.get_terminal_size(stream.fileno())
+        return size.columns, size.lines
+    except (OSError, ValueError, AttributeError):
+        return 80, 24
+
+
+def run(args: argparse.Namespace) -> int:
+    from teleprinter.batch import BatchOptions, LineWriter, arun_batch, read_prompts, summary_table
+    from teleprinter.batch_view import LiveView, LogMonitor
+    from teleprinter.providers import create_model
+    from teleprinter.sinks.stats import Stats
+
+    items = read_prompts(args.file)
+    model = create_model(model_options(args))
+    options = BatchOptions(
+        concurrency=args.concurrency,
+        retries=args.retries or 0,
+        retry_delay=max(0.0, args.retry_delay),
+        out_dir=Path(args.out) if args.out else None,
+        system=args.system,
+    )
+    monitor: LiveView | LogMonitor
+    if _is_tty(sys.stderr):
+        view = monitor = LiveView(sys.stderr, *_terminal_size(sys.stderr))
+        writer = LineWriter(sys.stdout, lambda text: view.print_above(sys.stdout, text))
+    else:
+        monitor = LogMonitor(sys.stderr)
+        writer = LineWriter(sys.stdout)
+    stats = Stats()
+    outcomes: list[Any] = []
+    try:
+        outcomes = asyncio.run(arun_batch(items, model, options, writer=writer, monitor=monitor, stats=stats))
+    finally:
+        monitor.close()
+    sys.stdout.flush()
+    sys.stderr.write("\n".join(summary_table(outcomes, stats, detailed=args.stats)) + "\n")
+    sys.stderr.flush()
+    return 0 if all(outcome.succeeded for outcome in outcomes) else 1
