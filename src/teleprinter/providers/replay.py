@@ -258,6 +258,52 @@ def create(options: Any) -> BaseChatModel:
     """Registry entry: replay ``options.replay_path`` at the requested pace."""
     if not options.replay_path:
         raise ProviderError("the replay provider needs a file", "pass --replay FILE")
+    book = load_answer_book(options.replay_path)
+    if book is not None:
+        return ReplayChatModel(responder=book, delays=[book_pace(options.speed, options.delay)])
     script = load_script(options.replay_path, options.chunk_size)
     default_delay = options.delay
     return ReplayChatModel.from_script(script.paced(options.speed, default_delay))
+
+class AnswerBook:
+    """Scripted answers per prompt, for batch runs: ``{"answers": {prompt: text | {"error": msg}}}``.
+
+    The prompt is the last human message's text; ``"default"`` answers prompts not listed.
+    An ``{"error": ...}`` entry makes that prompt fail before its first token.
+    """
+
+    def __init__(self, answers: dict[str, Any], default: Any = None) -> None:
+        self.answers = answers
+        self.default = default
+
+    def __call__(self, messages: Sequence[BaseMessage]) -> str:
+        prompt = next((m.text.strip() for m in reversed(messages) if m.type == "human"), "")
+        entry = self.answers.get(prompt, self.default)
+        if isinstance(entry, dict):
+            raise ProviderError(str(entry.get("error") or "the replay answer book says this prompt fails"))
+        if entry is None:
+            raise ProviderError(f"the answer book has no answer for {prompt[:40]!r}")
+        return str(entry)
+
+
+def load_answer_book(path: str | Path) -> AnswerBook | None:
+    """An :class:`AnswerBook` if ``path`` is a JSON object with ``"answers"``, else ``None``."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(1)
+            if head != "{":
+                return None
+            data = json.loads(head + handle.read())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
+        return None
+    return AnswerBook(data["answers"], data.get("default"))
+
+
+def book_pace(speed: float | None, delay: float | None) -> float:
+    if delay is not None:
+        return delay
+    if speed == float("inf"):
+        return 0.0
+    return DEFAULT_TEXT_DELAY / (speed or 1.0)
