@@ -22,6 +22,7 @@ class Terminated(BaseException):
 
 def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import ask
+    from teleprinter.commands import batch as batch_command
     from teleprinter.commands import chat as chat_command
 
     parser = argparse.ArgumentParser(
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(subparsers)
+    batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     return parser
 

@@ -11,7 +11,8 @@ Format (one object per line, ``t`` is seconds since the recording began):
 from __future__ import annotations
 
 import json
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
 
 from teleprinter.events import Custom, Event, RunEnded, RunFailed, RunStarted, Token
 

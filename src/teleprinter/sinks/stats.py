@@ -95,14 +95,14 @@ class Stats:
         if kind is Token:
             self._token(event)  # type: ignore[arg-type]
         elif kind is RunStarted:
-            self._run(event.run_id).started = event.time  # type: ignore[union-attr]
+            self._run(event.run_id).started = event.time
         elif kind is RunEnded:
             run = self._run(event.run_id)
-            run.ended = event.time  # type: ignore[union-attr]
+            run.ended = event.time
             run.usage = event.usage  # type: ignore[union-attr]
         elif kind is RunFailed:
             run = self._run(event.run_id)
-            run.ended = event.time  # type: ignore[union-attr]
+            run.ended = event.time
             run.failed = True
 
     def _token(self, event: Token) -> None:

@@ -39,11 +39,28 @@ def model_name(serialized: dict[str, Any] | None, metadata: dict[str, Any] | Non
     return str(name)
 
 
+def content_text(content: Any) -> str:
+    """Text of a message's content: a string, or the text blocks of a content list."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            block if isinstance(block, str) else str(block.get("text", ""))
+            for block in content
+            if isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
+        )
+    return ""
+
+
 def chunk_parts(chunk: GenerationChunk | ChatGenerationChunk | None) -> tuple[Any, ...]:
     """Non-text parts of a chunk: tool-call chunks and reasoning/thinking content blocks."""
     if chunk is None or not isinstance(chunk, ChatGenerationChunk):
         return ()
-    message = chunk.message
+    return message_parts(chunk.message)
+
+
+def message_parts(message: BaseMessage) -> tuple[Any, ...]:
+    """Non-text parts of a message chunk; shared with the ``astream_events`` source."""
     parts: list[Any] = list(getattr(message, "tool_call_chunks", None) or ())
     if isinstance(message.content, list):
         parts.extend(
@@ -116,7 +133,9 @@ class EventTranslator:
         name = model_name(serialized, metadata)
         self.emit(RunStarted(run_id, name, parent_run_id, tuple(tags or ()), self.clock()))
 
-    def token(self, run_id: UUID, text: str, chunk: Any) -> None:
+    def token(self, run_id: UUID, token: str | list[Any], chunk: Any) -> None:
+        # core passes list content (text + reasoning blocks) as it is
+        text = token if type(token) is str else content_text(token)
         index = self._indexes.get(run_id, 0)
         parts = chunk_parts(chunk) if chunk is not None else ()
         if not text and not parts:
@@ -187,7 +206,7 @@ class EventCallbackHandler(BaseCallbackHandler):
 
     def on_llm_new_token(
         self,
-        token: str,
+        token: str | list[str | dict[str, Any]],
         *,
         chunk: GenerationChunk | ChatGenerationChunk | None = None,
         run_id: UUID,
@@ -246,7 +265,7 @@ class AsyncEventCallbackHandler(AsyncCallbackHandler):
 
     async def on_llm_new_token(
         self,
-        token: str,
+        token: str | list[str | dict[str, Any]],
         *,
         chunk: GenerationChunk | ChatGenerationChunk | None = None,
         run_id: UUID,
