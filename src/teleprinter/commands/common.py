@@ -10,8 +10,19 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """Options that choose and tune the model; shared by every command that runs one."""
     from teleprinter.providers import provider_names
 
-    parser.add_argument("--provider", choices=provider_names(), help="model provider (default: local)")
+    parser.add_argument(
+        "--provider",
+        choices=provider_names(),
+        help="model provider (default: TELEPRINTER_PROVIDER, else azure/openai when configured, else local)",
+    )
     parser.add_argument("--model", help="model name or path, where the provider takes one")
+    parser.add_argument("--deployment", help="Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT_NAME)")
+    parser.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://127.0.0.1:11434/v1")
+    parser.add_argument("--env-file", metavar="FILE", help="read settings from FILE instead of ./.env")
+    parser.add_argument("--timeout", type=_positive_float, help="seconds to wait for data before failing (default 60)")
+    parser.add_argument(
+        "--retries", type=_retries, help="retries of a request that failed before the first token (default 2)"
+    )
     parser.add_argument("--max-tokens", type=_positive_int, help="longest answer in tokens")
     parser.add_argument("--temperature", type=float, help="sampling temperature")
     parser.add_argument("--replay", metavar="FILE", help="recorded JSONL or text file for --provider replay")
@@ -28,6 +39,20 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _retries(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError("must be from 0 to 10")
     return value
 
 
@@ -48,10 +73,25 @@ def _speed(text: str) -> float:
 
 
 def model_options(args: argparse.Namespace) -> Any:
-    from teleprinter.providers import ModelOptions
+    from teleprinter.config import load_settings
+    from teleprinter.providers import ModelOptions, provider_names
+    from teleprinter.providers.detect import choose_provider
 
-    provider = args.provider or ("replay" if args.replay else "local")
+    settings = load_settings(getattr(args, "env_file", None))
+    detection = choose_provider(
+        settings,
+        flag=args.provider,
+        replay=args.replay,
+        base_url=getattr(args, "base_url", None),
+        known=tuple(provider_names()),
+    )
+    provider = detection.name
     return ModelOptions(
+        settings=settings,
+        deployment=getattr(args, "deployment", None),
+        base_url=getattr(args, "base_url", None),
+        timeout=getattr(args, "timeout", None),
+        retries=getattr(args, "retries", None),
         provider=provider,
         model=args.model,
         max_tokens=args.max_tokens,

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 PROVIDERS: dict[str, str] = {
     "local": "teleprinter.providers.local",
     "replay": "teleprinter.providers.replay",
+    "azure": "teleprinter.providers.azure",
+    "openai": "teleprinter.providers.openai",
+    "openai-compatible": "teleprinter.providers.openai_compatible",
 }
 
 
@@ -35,6 +38,11 @@ class ModelOptions:
     speed: float | None = None
     delay: float | None = None
     settings: Any = None
+    """:class:`teleprinter.config.Settings`; ``None`` lets a network provider load them itself."""
+    deployment: str | None = None
+    base_url: str | None = None
+    timeout: float | None = None
+    retries: int | None = None
 
 
 def provider_names() -> list[str]:
