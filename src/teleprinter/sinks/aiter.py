@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Awaitable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from teleprinter.events import Event, Token
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable, RunnableConfig
 
 _END = object()
+T = TypeVar("T")
 
 
 class _Subscription:
@@ -157,55 +158,128 @@ class AsyncIteratorHandler(EventCallbackHandler):
 
     # -- the iterators --
 
-    async def follow(
-        self, run: Awaitable[Any], *, run_id: UUID | None = None, cancel: bool = False
-    ) -> AsyncIterator[Event]:
+    def _subscribe(self, subscription: _Subscription) -> None:
+        with self._lock:
+            self._subscriptions.append(subscription)
+
+    def _unsubscribe(self, subscription: _Subscription) -> None:
+        with self._lock:
+            if subscription in self._subscriptions:
+                self._subscriptions.remove(subscription)
+
+    def follow(self, run: Awaitable[Any], *, run_id: UUID | None = None, cancel: bool = False) -> RunIterator[Event]:
         """Events of ``run`` (a task, future or coroutine) until it finishes.
 
         Ends with the run's exception if it raised, quietly if it was cancelled. When the
-        consumer stops early, the run is cancelled if ``cancel`` is true or if ``run`` was a
-        coroutine (the iterator started it, so nobody else would).
+        consumer stops early (``break``, ``aclose``, its task cancelled), the run is cancelled
+        if ``cancel`` is true or if ``run`` was a coroutine (the iterator started it).
         """
-        subscription = _Subscription(run_id)
-        with self._lock:
-            self._subscriptions.append(subscription)
-        owned = asyncio.iscoroutine(run)
-        task = asyncio.ensure_future(run)
-        task.add_done_callback(lambda _: subscription.put(_END))
-        try:
-            while True:
-                item = await subscription.queue.get()
-                if item is _END:
-                    break
-                yield item
-            error = None if task.cancelled() else task.exception()
-            if error is not None:
-                raise error
-        finally:
-            with self._lock:
-                self._subscriptions.remove(subscription)
-            if (owned or cancel) and not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        return RunIterator(self, run, run_id, cancel, _events)
 
-    async def events(
+    def events(
         self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None
-    ) -> AsyncIterator[Event]:
+    ) -> RunIterator[Event]:
         """Run ``runnable.astream(input)`` with this handler attached and yield its events."""
+        run_id, run = self._start(runnable, input, config)
+        return RunIterator(self, run, run_id, True, _events)
+
+    def tokens(
+        self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None
+    ) -> RunIterator[str]:
+        """Only the streamed text of :meth:`events`."""
+        run_id, run = self._start(runnable, input, config)
+        return RunIterator(self, run, run_id, True, _texts)
+
+    def _start(self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None) -> tuple[UUID, Any]:
         run_id = uuid4()
         run_config: dict[str, Any] = dict(config or {})
         run_config["callbacks"] = [*(run_config.get("callbacks") or []), self]
         run_config["run_id"] = run_id
-        async for event in self.follow(_drain(runnable, input, run_config), run_id=run_id):
-            yield event
+        return run_id, _drain(runnable, input, run_config)
 
-    async def tokens(
-        self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None
-    ) -> AsyncIterator[str]:
-        """Only the streamed text of :meth:`events`."""
-        async for event in self.events(runnable, input, config):
-            if type(event) is Token and event.text:
-                yield event.text
+
+def _events(event: Event) -> Event | None:
+    return event
+
+
+def _texts(event: Event) -> str | None:
+    return event.text if type(event) is Token and event.text else None
+
+
+class RunIterator(Generic[T]):
+    """``async for`` over one run; also an async context manager that stops the run on exit.
+
+    A plain class rather than an async generator so that stopping is immediate: leaving the
+    loop early drops the iterator and ``__del__`` cancels the run at once, instead of waiting
+    for the event loop to finalise a suspended generator.
+    """
+
+    def __init__(
+        self,
+        handler: AsyncIteratorHandler,
+        run: Awaitable[Any],
+        run_id: UUID | None,
+        cancel: bool,
+        pick: Callable[[Event], T | None],
+    ) -> None:
+        self._handler = handler
+        self._pick = pick
+        self._subscription = _Subscription(run_id)
+        self._owned = cancel or asyncio.iscoroutine(run)
+        handler._subscribe(self._subscription)
+        self._task: asyncio.Future[Any] = asyncio.ensure_future(run)
+        subscription = self._subscription  # not ``self``: the task must not keep the iterator alive
+        self._task.add_done_callback(lambda _: subscription.put(_END))
+        self._closed = False
+
+    def __aiter__(self) -> RunIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._closed:
+            raise StopAsyncIteration
+        try:
+            while True:
+                item = await self._subscription.queue.get()
+                if item is _END:
+                    self._close()
+                    error = None if self._task.cancelled() else self._task.exception()
+                    if error is not None:
+                        raise error
+                    raise StopAsyncIteration
+                picked = self._pick(item)
+                if picked is not None:
+                    return picked
+        except asyncio.CancelledError:  # the consumer was cancelled: so is the run it owns
+            self._stop()
+            raise
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._handler._unsubscribe(self._subscription)
+
+    def _stop(self) -> None:
+        self._close()
+        if self._owned and not self._task.done():
+            self._task.cancel()
+
+    async def aclose(self) -> None:
+        """Stop listening; cancel the run if this iterator owns it, and wait for it to wind down."""
+        self._stop()
+        if self._owned:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def __aenter__(self) -> RunIterator[T]:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        if not self._closed:
+            with contextlib.suppress(Exception):  # the loop may already be closed
+                self._stop()
 
 
 async def _drain(runnable: Runnable[Any, Any], input: Any, config: Any) -> None:
