@@ -163,5 +163,6 @@ async def test_other_sinks_of_the_bridge_see_every_run() -> None:
 
     accumulation = Accumulation()
     handler = AsyncIteratorHandler(accumulation)
-    await asyncio.wait_for(asyncio.gather(collect(handler.tokens(echo_model(), "a")), collect(handler.tokens(echo_model(), "b"))), BOUND)
+    runs = (collect(handler.tokens(echo_model(), prompt)) for prompt in "ab")
+    await asyncio.wait_for(asyncio.gather(*runs), BOUND)
     assert sorted(accumulation.text(r) for r in accumulation.run_ids) == ["answer to a " * 3, "answer to b " * 3]

@@ -108,7 +108,14 @@ def run(source: Any, m: BaseChatModel) -> list[Event]:
     return out
 
 
-SOURCES = [via_callbacks_stream, via_callbacks_astream, via_stream, via_astream, via_astream_events, via_iterator_bridge]
+SOURCES = [
+    via_callbacks_stream,
+    via_callbacks_astream,
+    via_stream,
+    via_astream,
+    via_astream_events,
+    via_iterator_bridge,
+]
 
 
 def test_every_source_gives_the_same_event_sequence() -> None:
