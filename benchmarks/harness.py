@@ -229,7 +229,8 @@ def fill_ratios(rows: list[Row]) -> None:
         others = [
             other
             for other in rows
-            if other["subject"] != TELEPRINTER and (other["benchmark"], other["case"], other["metric"], other["unit"]) == key
+            if other["subject"] != TELEPRINTER
+            and (other["benchmark"], other["case"], other["metric"], other["unit"]) == key
         ]
         if len(others) == 1 and others[0]["median"]:
             row["ratio"] = row["median"] / others[0]["median"]
@@ -489,7 +490,7 @@ def render_markdown(
             lines += [f"*{outcome.status}*: {outcome.detail}", ""]
             continue
         lines += [markdown_table(outcome.rows), ""]
-        notes = [row["note"] for row in outcome.rows if row.get("note")]
+        notes = [note for row in outcome.rows if (note := row.get("note"))]
         for note in dict.fromkeys(notes):
             lines += [_as_markdown_note(note), ""]
         lines += [f"*({outcome.seconds:.0f} s)*", ""]
@@ -504,9 +505,7 @@ def _as_markdown_note(note: str) -> str:
 
 
 def write_markdown(outcomes: Sequence[Outcome], path: Path, *, quick: bool, started: dt.datetime) -> None:
-    text = render_markdown(
-        outcomes, quick=quick, machine=machine_description(), started=started, kept=_kept_text(path)
-    )
+    text = render_markdown(outcomes, quick=quick, machine=machine_description(), started=started, kept=_kept_text(path))
     path.write_text(text, encoding="utf-8")
 
 
@@ -520,11 +519,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller inputs (< 2 minutes)")
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, one repeat: checks the benchmarks run")
     parser.add_argument(
-        "--only", action="append", choices=BENCHMARKS, metavar="NAME",
+        "--only",
+        action="append",
+        choices=BENCHMARKS,
+        metavar="NAME",
         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
     )
     parser.add_argument(
-        "--output", type=Path,
+        "--output",
+        type=Path,
         help="write the markdown report here (default: BENCHMARKS.md, in full mode with every benchmark only)",
     )
     parser.add_argument("--no-write", action="store_true", help="print the table, write no file")
@@ -555,4 +558,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_markdown(outcomes, output, quick=args.quick or args.smoke, started=started)
         print(f"wrote {output}", file=sys.stderr)
     return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
-
