@@ -23,5 +23,5 @@ class ProviderError(TeleprinterError):
     """A model provider failed: network, authentication, the model itself."""
 
 
-class ReplayError(TeleprinterError):
-    """A replay file could not be read or parsed."""
+class ReplayError(ConfigError):
+    """A replay file could not be read or parsed: bad input, so a usage error."""

@@ -9,17 +9,20 @@ hands tokens to the event loop one by one, so async consumers see them live.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.language_models.chat_models import generate_from_stream
 from pydantic import Field
 
 from teleprinter.errors import ProviderError
@@ -27,30 +30,67 @@ from teleprinter.providers.prompt import DEFAULT_PREAMBLE, STOP_SEQUENCES, conve
 
 MODEL_NAME = "gemma-3-270m"
 
-_models: dict[tuple[str, int, int], Any] = {}
+@dataclass(frozen=True, slots=True)
+class LoadedModel:
+    """A loaded llama.cpp model and the lock that serialises generations on it (it is not thread-safe)."""
+
+    llama: Any
+    lock: threading.Lock
+
+
+_models: dict[tuple[str, int, int], LoadedModel] = {}
 _models_lock = threading.Lock()
+_log_callback: Any = None
+llama_logger = logging.getLogger("teleprinter.llama")
 
 
-def load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
+def _quiet_llama_logs(llama_cpp: Any) -> None:
+    """Route llama.cpp's C-level log lines to Python logging instead of the user's stderr.
+
+    llama-cpp-python prints some lines (e.g. the SWA cache notice) even with
+    ``verbose=False``; a library must not write to the terminal behind the renderer's back.
+    """
+    global _log_callback
+    if _log_callback is not None:
+        return
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def forward(level: int, text: bytes, user_data: Any) -> None:
+        llama_logger.debug(text.decode("utf-8", "replace").rstrip())
+
+    _log_callback = forward
+    llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+
+
+def load_llama(path: str, n_ctx: int, n_threads: int) -> LoadedModel:
     """Load a GGUF once per process; every model instance with the same settings shares it."""
     key = (path, n_ctx, n_threads)
     with _models_lock:
-        llama = _models.get(key)
-        if llama is None:
+        loaded = _models.get(key)
+        if loaded is None:
+            import llama_cpp
             from llama_cpp import Llama
 
+            _quiet_llama_logs(llama_cpp)
             try:
-                llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+                llama = Llama(
+                    model_path=path,
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=max(n_threads, os.cpu_count() or 1),
+                    verbose=False,
+                )
             except (ValueError, RuntimeError, OSError) as error:
                 raise ProviderError(f"could not load the model {path}: {error}") from error
-            llama.teleprinter_lock = threading.Lock()
-            _models[key] = llama
-        return llama
+            loaded = _models[key] = LoadedModel(llama, threading.Lock())
+        return loaded
 
 
 class LocalChatModel(BaseChatModel):
     """Gemma 3 270M, embedded: no keys, no network."""
 
+    streaming: bool = False
+    """Stream through callbacks under ``invoke`` too (LangChain's switch, as in the seed)."""
     model_path: str | None = None
     """GGUF file to run; ``None`` means the embedded Gemma 3 270M."""
     max_tokens: int = 256
@@ -62,7 +102,8 @@ class LocalChatModel(BaseChatModel):
     stop: list[str] | None = None
     system_prompt: str = DEFAULT_PREAMBLE
     n_ctx: int = 2048
-    n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    n_threads: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    """Generation threads: half the cores, as llama-cpp-python does; more only spin against each other."""
 
     @property
     def _llm_type(self) -> str:
@@ -79,10 +120,10 @@ class LocalChatModel(BaseChatModel):
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "teleprinter-local"
-        params["ls_model_name"] = self.model_name
+        params["ls_model_name"] = kwargs.get("model") or self.model_name
         return params
 
-    def _llama(self) -> Any:
+    def _llama(self) -> LoadedModel:
         path = self.model_path
         if path is None:
             from teleprinter.providers.model_file import embedded_model_path
@@ -90,7 +131,9 @@ class LocalChatModel(BaseChatModel):
             path = str(embedded_model_path())
         return load_llama(path, self.n_ctx, self.n_threads)
 
-    def _completion_args(self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
+    def _completion_args(
+        self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any
+    ) -> dict[str, Any]:
         stops = [*STOP_SEQUENCES, *(self.stop or ()), *(stop or ())]
         return {
             "prompt": conversation_prompt(messages, self.system_prompt),
@@ -120,10 +163,10 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        llama = self._llama()
+        loaded = self._llama()
         args = self._completion_args(messages, stop, **kwargs)
-        with llama.teleprinter_lock:
-            yield from _generate_chunks(llama, args, threading.Event())
+        with loaded.lock:
+            yield from _generate_chunks(loaded.llama, args, threading.Event())
 
     async def _astream(
         self,
@@ -133,15 +176,15 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         loop = asyncio.get_running_loop()
-        llama = await loop.run_in_executor(None, self._llama)
+        loaded = await loop.run_in_executor(None, self._llama)
         args = self._completion_args(messages, stop, **kwargs)
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         cancelled = threading.Event()
 
         def produce() -> None:
             try:
-                with llama.teleprinter_lock:
-                    for chunk in _generate_chunks(llama, args, cancelled):
+                with loaded.lock:
+                    for chunk in _generate_chunks(loaded.llama, args, cancelled):
                         loop.call_soon_threadsafe(queue.put_nowait, ("chunk", chunk))
             except BaseException as error:  # handed to the consumer, raised there
                 loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
@@ -181,6 +224,8 @@ def _generate_chunks(llama: Any, args: dict[str, Any], cancelled: threading.Even
             choice = part["choices"][0]
             finish = choice.get("finish_reason") or finish
             text = choice.get("text") or ""
+            if not pieces:
+                text = text.lstrip()  # the prompt ends in "Assistant:"; the answer starts at its first word
             if text:
                 pieces.append(text)
                 yield ChatGenerationChunk(message=AIMessageChunk(content=text))

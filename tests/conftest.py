@@ -1,0 +1,50 @@
+"""Shared fixtures: the real embedded model (loaded once per session) and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TELEPRINTER = [sys.executable, "-m", "teleprinter"]
+
+
+@pytest.fixture(scope="session")
+def local_model() -> Iterator[object]:
+    """The embedded Gemma model, deterministic and short so tests stay quick."""
+    from teleprinter.providers.local import LocalChatModel
+
+    yield LocalChatModel(max_tokens=24, temperature=0.0)
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """A clean environment for the CLI: no provider keys leaking in from the machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "TELEPRINTER_"))}
+    env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1"})
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    args: Sequence[str],
+    *,
+    input: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*TELEPRINTER, *args],
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        timeout=timeout,
+        env=env or cli_env(),
+    )
