@@ -1,0 +1,307 @@
+"""`teleprinter chat` in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen.
+
+Each test gets its own tmux server (``-L`` socket) with ``remain-on-exit`` so the exit status and
+cursor state can be read after the chat ends. Waits poll the screen; nothing sleeps a fixed time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TELEPRINTER = ROOT / ".venv" / "bin" / "teleprinter"
+SCRIPT = f"{ROOT / 'tests' / 'chat' / 'responders.py'}:answer"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.skipif(not TELEPRINTER.exists(), reason="the venv has no teleprinter script"),
+]
+
+
+class Terminal:
+    """A detached tmux session of fixed size running one command."""
+
+    def __init__(self, tmp_path: Path, width: int = 100, height: int = 30) -> None:
+        self.socket = f"tp-chat-{uuid.uuid4().hex[:10]}"
+        self.tmp_path = tmp_path
+        self.width, self.height = width, height
+        self.config = tmp_path / "tmux.conf"
+        self.config.write_text("set -g remain-on-exit on\nset -g history-limit 5000\n")
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", str(self.config), *args],
+            capture_output=True, text=True, timeout=20, check=True,
+        )
+        return result.stdout
+
+    def start(self, *chat_args: str) -> None:
+        """Run the chat as the pane's process itself (``#{pane_pid}`` is the chat; SIGKILL reaches it)."""
+        self._start("exec " + self._command(chat_args))
+
+    def start_in_shell(self, *chat_args: str) -> None:
+        """Run the chat under a shell that stays alive afterwards, so the terminal state it left can be read.
+
+        (tmux reports a dead pane's cursor as hidden whatever the program did.)
+        """
+        self._start(f'{self._command(chat_args)}; echo "EXIT=$?"; exec sleep 600')
+
+    def _command(self, chat_args: tuple[str, ...]) -> str:
+        env = {"XDG_DATA_HOME": str(self.tmp_path / "data"), "PYTHONUNBUFFERED": "1", "TERM": "screen"}
+        words = ["env", *(f"{k}={v}" for k, v in env.items()), str(TELEPRINTER), "chat", *chat_args]
+        return " ".join(shlex.quote(w) for w in words)
+
+    def _start(self, command: str) -> None:
+        command = f"cd {shlex.quote(str(self.tmp_path))} && {command}"
+        self.tmux("new-session", "-d", "-s", "chat", "-x", str(self.width), "-y", str(self.height), command)
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "chat", *keys)
+
+    def type(self, text: str) -> None:
+        """Type ``text`` literally, then Enter."""
+        self.tmux("send-keys", "-t", "chat", "-l", text)
+        self.send("Enter")
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "chat")
+
+    def info(self, fmt: str) -> str:
+        return self.tmux("display-message", "-p", "-t", "chat", fmt).strip()
+
+    def wait(self, predicate: Callable[[str], bool], timeout: float = 15.0, what: str = "") -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what or predicate}; screen:\n{screen}")
+            time.sleep(0.02)
+
+    def wait_text(self, text: str, timeout: float = 15.0, count: int = 1) -> str:
+        return self.wait(lambda screen: screen.count(text) >= count, timeout, repr(text))
+
+    def wait_prompt(self, timeout: float = 15.0) -> str:
+        """Until the last non-empty line is the empty prompt."""
+        return self.wait(lambda screen: last_line(screen) == ">", timeout, "the prompt")
+
+    def ask(self, question: str, timeout: float = 60.0) -> str:
+        """Type ``question`` and wait until its answer is complete (a fresh prompt after it); the answer."""
+        asked = self.screen().count(f"> {question}") + 1
+        self.type(question)
+
+        def answered(screen: str) -> bool:
+            return screen.count(f"> {question}") >= asked and last_line(screen.rsplit(f"> {question}", 1)[1]) == ">"
+
+        screen = self.wait(answered, timeout, f"the answer to {question!r}")
+        return screen.rsplit(f"> {question}", 1)[1].rstrip().removesuffix(">")
+
+    def wait_exit(self, timeout: float = 15.0) -> str:
+        """Until the pane's process is gone; its exit status ("" when a signal killed it)."""
+        deadline = time.monotonic() + timeout
+        while self.info("#{pane_dead}") != "1":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the chat did not exit; screen:\n{self.screen()}")
+            time.sleep(0.02)
+        return self.info("#{pane_dead_status}")
+
+    def wait_shell_exit(self, timeout: float = 15.0) -> int:
+        """Exit status of a chat started with :meth:`start_in_shell`."""
+        screen = self.wait(lambda s: "EXIT=" in s, timeout, "the chat to exit")
+        return int(screen.split("EXIT=", 1)[1].split()[0])
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
+
+
+def last_line(screen: str) -> str:
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+@pytest.fixture
+def term(tmp_path: Path) -> Iterator[Terminal]:
+    terminal = Terminal(tmp_path)
+    try:
+        yield terminal
+    finally:
+        terminal.close()
+
+
+def scripted(term: Terminal, *extra: str, delay: str = "0.01", shell: bool = False) -> None:
+    start = term.start_in_shell if shell else term.start
+    start("--replay-script", SCRIPT, "--delay", delay, *extra)
+    term.wait_prompt()
+
+
+def interrupt_long_answer(term: Terminal, shown: str) -> float:
+    """Ask for the long answer, press Ctrl-C once ``shown`` is on screen; seconds until the prompt is back."""
+    term.type("long")
+    term.wait_text(shown)
+    pressed = time.monotonic()
+    term.send("C-c")
+    term.wait(lambda s: "[interrupted]" in s and last_line(s) == ">", 5.0, "the prompt after Ctrl-C")
+    return time.monotonic() - pressed
+
+
+def test_two_turns_with_memory(term: Terminal) -> None:
+    scripted(term)
+    term.type("remember 42")
+    term.wait_text("OK, I will remember 42.")
+    term.type("what number?")
+    term.wait_text("You told me 42.")
+
+
+def test_reset_forgets(term: Terminal) -> None:
+    scripted(term)
+    term.type("remember 42")
+    term.wait_text("OK, I will remember 42.")
+    term.type("/reset")
+    term.wait_text("new conversation")
+    term.type("what number?")
+    term.wait_text("You have not told me a number.")
+
+
+def test_ctrl_c_mid_answer_keeps_partial_text_and_prompt_is_back_within_a_second(term: Terminal) -> None:
+    scripted(term, "--transcript", "t.jsonl", delay="0.05")
+    back_after = interrupt_long_answer(term, "word5 ")
+    assert back_after < 1.0
+    screen = term.screen()
+    assert "word1 word2 word3 word4 word5" in screen
+    assert "THE-END" not in screen
+    term.type("remember 9")  # the prompt is usable at once
+    term.wait_text("OK, I will remember 9.")
+    term.type("/save chat.md")
+    term.wait_text("saved 2 turns to chat.md")
+    saved = (term.tmp_path / "chat.md").read_text()
+    partial = saved.split("## You\n\nlong\n", 1)[1].split("## You")[0]
+    assert "word1 word2 word3 word4 word5" in partial and "*[interrupted]*" in partial
+    assert "THE-END" not in saved
+    records = [json.loads(line) for line in (term.tmp_path / "t.jsonl").read_text().splitlines()]
+    assert [(r["user"], r["status"]) for r in records] == [("long", "interrupted"), ("remember 9", "complete")]
+
+
+def test_ctrl_d_exits_with_goodbye_cursor_visible_and_status_0(term: Terminal) -> None:
+    scripted(term, shell=True)
+    term.type("remember 1")
+    term.wait_text("OK, I will remember 1.")
+    term.wait_prompt()
+    term.send("C-d")
+    assert term.wait_shell_exit() == 0
+    assert "Goodbye." in term.screen()
+    assert term.info("#{cursor_flag}") == "1"
+    history = term.tmp_path / "data" / "teleprinter" / "chat_history"
+    assert "remember 1" in history.read_text()
+
+
+def test_ctrl_c_clears_the_line_and_twice_on_empty_prompt_exits(term: Terminal) -> None:
+    scripted(term, "--no-history")
+    term.send("-l", "half typed")
+    term.wait_text("> half typed")
+    term.send("C-c")
+    term.wait(lambda s: "half typed" not in s, 5.0, "the line to clear")
+    term.send("C-c")
+    term.wait_text("Ctrl-C again")
+    term.send("C-c")
+    assert term.wait_exit() == "0"
+    assert "Goodbye." in term.screen()
+    assert not (term.tmp_path / "data" / "teleprinter" / "chat_history").exists()
+
+
+def test_injected_model_error_leaves_the_session_usable(term: Terminal) -> None:
+    scripted(term)
+    term.type("fail")
+    term.wait_text("error: ConnectionError: injected network failure")
+    term.wait_prompt()
+    term.type("remember 3")
+    term.wait_text("OK, I will remember 3.")
+    term.type("what number?")
+    term.wait_text("You told me 3.")
+    assert "Traceback" not in term.screen()
+
+
+def test_alt_enter_inserts_a_newline(term: Terminal) -> None:
+    scripted(term)
+    term.send("-l", "line one")
+    term.send("M-Enter")
+    term.send("-l", "line two")
+    term.send("Enter")
+    term.wait_text("line two (turn 1)")
+    assert "echo: line one\nline two (turn 1)" in term.screen()
+
+
+def test_unknown_command_gets_a_hint_and_the_chat_goes_on(term: Terminal) -> None:
+    scripted(term)
+    term.type("/frobnicate")
+    term.wait_text("unknown command /frobnicate")
+    term.type("/help")
+    term.wait_text("/retry")
+    term.type("remember 4")
+    term.wait_text("OK, I will remember 4.")
+
+
+def test_sigkill_mid_answer_leaves_a_valid_transcript_with_every_completed_turn(term: Terminal) -> None:
+    scripted(term, "--transcript", "t.jsonl", delay="0.05")
+    term.type("remember 5")
+    term.wait_text("OK, I will remember 5.")
+    term.type("what number?")
+    term.wait_text("You told me 5.")
+    term.type("long")
+    term.wait_text("word3 ")
+    os.kill(int(term.info("#{pane_pid}")), signal.SIGKILL)
+    assert term.wait_exit() != "0"
+    lines = (term.tmp_path / "t.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every line parses
+    assert [(r["user"], r["assistant"]) for r in records] == [
+        ("remember 5", "OK, I will remember 5."),
+        ("what number?", "You told me 5."),
+    ]
+
+
+# --- the embedded model -------------------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_embedded_model_remembers_the_first_turn(term: Terminal) -> None:
+    term.start("--max-tokens", "40", "--no-history")
+    term.wait_prompt(60)
+    term.ask("My name is Alice and my favourite colour is green.")
+    assert "green" in term.ask("What is my favourite colour?").lower()
+    term.type("/reset")
+    term.wait_text("new conversation")
+    assert "green" not in term.ask("What is my favourite colour?").lower()
+
+
+@pytest.mark.model
+def test_embedded_model_ctrl_c_stops_generation_and_save_marks_it(term: Terminal) -> None:
+    question = "Count from 1 to 100, separated by commas."
+    term.start_in_shell("--max-tokens", "400", "--no-history")
+    term.wait_prompt(60)
+    term.type(question)
+    term.wait(lambda s: question in s and len(s.split(question, 1)[1].split()) >= 6, 60, "a few words of the answer")
+    pressed = time.monotonic()
+    term.send("C-c")
+    screen = term.wait(lambda s: "[interrupted]" in s and last_line(s) == ">", 5.0, "the prompt after Ctrl-C")
+    assert time.monotonic() - pressed < 1.0
+    partial = screen.split(question, 1)[1].split("[interrupted]")[0].replace("^C", "").split()
+    term.type("/save chat.md")
+    term.wait_text("saved 1 turns to chat.md")
+    saved = (term.tmp_path / "chat.md").read_text()
+    assert "*[interrupted]*" in saved
+    assert " ".join(partial[:5]) in " ".join(saved.split())
+    term.send("C-d")
+    assert term.wait_shell_exit(30) == 0
+    assert term.info("#{cursor_flag}") == "1"
