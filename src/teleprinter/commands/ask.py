@@ -17,7 +17,9 @@ def add_parser(subparsers: Any) -> None:
     add_model_arguments(parser)
     parser.add_argument("--system", help="system prompt")
     parser.add_argument("--prefix", default="", help="text put before each line of the answer")
-    parser.add_argument("--stats", action="store_true", help="print statistics on stderr even when it is not a terminal")
+    parser.add_argument(
+        "--stats", action="store_true", help="print statistics on stderr even when it is not a terminal"
+    )
     parser.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
     add_display_arguments(parser)
     parser.set_defaults(run=run)
@@ -36,14 +38,25 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from teleprinter.answer import build_messages, stream_answer
+    from teleprinter.config import terminal_environment
     from teleprinter.providers import create_model
+    from teleprinter.render.console import make_renderer
     from teleprinter.render.plain import PlainRenderer
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
 
     prompt = read_prompt(args, sys.stdin)
     model = create_model(model_options(args))
-    renderer = PlainRenderer(sys.stdout, args.prefix)
+    renderer = make_renderer(
+        sys.stdout,
+        prefix=args.prefix,
+        markdown=args.markdown,
+        color=args.color,
+        status_stream=sys.stderr,
+        environ=terminal_environment(),
+        stdin=sys.stdin,
+    )
+    plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
@@ -52,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
         finally:
-            renderer.close()
-            if args.stats or sys.stderr.isatty():
-                sys.stderr.write(("\n" if sys.stdout.isatty() else "") + summary_line(stats.last) + "\n")
-    if sys.stdout.isatty():
+            renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
+            summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
+            if not summarised and (args.stats or sys.stderr.isatty()):
+                sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last) + "\n")
+    if plain_on_tty:
         sys.stdout.write("\n")
     return 0

@@ -32,7 +32,15 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_display_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-color", action="store_true", help="no colours")
+    """How the answer is shown on a terminal (a pipe always gets the plain text)."""
+    parser.add_argument(
+        "--markdown", dest="markdown", action="store_true", default=None, help="render Markdown (default on a terminal)"
+    )
+    parser.add_argument("--raw", dest="markdown", action="store_false", help="show the text as it arrives, no Markdown")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colours on a terminal (default: auto)"
+    )
+    parser.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
 
 
 def _positive_int(text: str) -> int:

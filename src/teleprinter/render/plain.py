@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import IO
 
 from teleprinter.events import Event, RunStarted, Token
@@ -12,22 +13,34 @@ class PlainRenderer:
 
     With an empty prefix the output is byte-for-byte the streamed text. ``flush_each`` keeps
     the seed's behaviour (flush per token) so a reader on the other end of a pipe sees text live.
+    ``sanitize`` (for a terminal that cannot move the cursor, ``TERM=dumb``) neutralises control
+    characters in the text; pipes get the text untouched.
     """
 
-    def __init__(self, stream: IO[str], prefix: str = "", *, flush_each: bool = True) -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        prefix: str = "",
+        *,
+        flush_each: bool = True,
+        sanitize: Callable[[str], str] | None = None,
+    ) -> None:
         self.stream = stream
         self.prefix = prefix
         self.flush_each = flush_each
+        self.sanitize = sanitize
         self._at_line_start = True
         self._wrote_any = False
 
     def handle(self, event: Event) -> None:
         if type(event) is Token:
-            self.write(event.text)  # type: ignore[union-attr]
+            self.write(event.text)
         elif type(event) is RunStarted and self._wrote_any and not self._at_line_start and self.prefix:
             self.write("\n")
 
     def write(self, text: str) -> None:
+        if self.sanitize is not None:
+            text = self.sanitize(text)
         if not text:
             return
         if self.prefix:

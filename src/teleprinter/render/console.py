@@ -1,0 +1,220 @@
+"""The console renderer: a sink that shows an answer on a terminal, or plain text on a pipe.
+
+``make_renderer`` picks: a pipe or file gets :class:`PlainRenderer` (the text exactly as it
+arrived, no escape codes); a terminal that cannot move the cursor (``TERM=dumb``) gets plain
+text with control characters neutralised; any other terminal gets :class:`TerminalRenderer`
+(frames, wrapping by cells, Markdown, status line). Every renderer has ``close()``, which must
+run on every exit path: it draws what was received and puts the terminal back as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import IO, Protocol
+
+from teleprinter.events import Event, RunEnded, RunFailed, RunStarted, Token
+from teleprinter.render.layout import Layout, RawLayout
+from teleprinter.render.markdown import MarkdownLayout
+from teleprinter.render.plain import PlainRenderer
+from teleprinter.render.region import LiveRegion
+from teleprinter.render.sanitize import sanitize
+from teleprinter.render.status import SPIN_INTERVAL, StatusLine
+from teleprinter.render.style import encode
+from teleprinter.render.terminal import Capabilities, detect, is_tty, watch_resize
+from teleprinter.render.writer import FRAME_INTERVAL, FrameWriter
+from teleprinter.sinks.stats import Stats, summary_line
+
+HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
+AUTOWRAP_OFF, AUTOWRAP_ON = "\x1b[?7l", "\x1b[?7h"
+RESET = "\x1b[0m"
+TAKE = HIDE_CURSOR + AUTOWRAP_OFF
+RESTORE = RESET + AUTOWRAP_ON + SHOW_CURSOR
+
+
+class Renderer(Protocol):
+    """A sink that draws events and must be closed (flush what it holds, restore the terminal)."""
+
+    def handle(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class TerminalRenderer:
+    """Streams answers onto a terminal in frames; see the ``render`` modules for each part.
+
+    While a run streams, the cursor is hidden and auto-wrap is off (rows are cut by us, so the
+    terminal must not wrap them again); both come back when the run ends and in :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        stream: IO[str],
+        capabilities: Capabilities,
+        *,
+        prefix: str = "",
+        markdown: bool = True,
+        status_stream: IO[str] | None = None,
+        model_name: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = FRAME_INTERVAL,
+        background: bool = True,
+        watch: bool = True,
+    ) -> None:
+        self.stream = stream
+        self.capabilities = capabilities
+        self.width, self.height = capabilities.width, capabilities.height
+        prefix = sanitize(prefix)
+        self.layout: Layout = (
+            MarkdownLayout(prefix, capabilities.color) if markdown else RawLayout(prefix, capabilities.color)
+        )
+        self.region = LiveRegion()
+        self.status_stream = status_stream
+        self.status = StatusLine(model_name, clock) if status_stream is not None else None
+        self.stats = Stats()
+        self.summary_written = False
+        self.writer = FrameWriter(
+            stream,
+            self._render,
+            interval=interval,
+            clock=clock,
+            synchronized=capabilities.synchronized,
+            background=background,
+        )
+        self._taken = False  # cursor hidden and auto-wrap off
+        self._finishing = False
+        self._closed = False
+        self._resized: tuple[int, int] | None = None
+        self._ends_line = True  # the text so far ends with a newline (or there is none)
+        self._stop_watching = watch_resize(stream, self._on_resize) if watch else _nothing
+
+    def handle(self, event: Event) -> None:
+        kind = type(event)
+        with self.writer.lock:
+            if kind is Token:
+                text = event.text  # type: ignore[union-attr]
+                if not text:
+                    return
+                self.stats.handle(event)
+                if self.status is not None:
+                    self.status.handle(event)
+                text = sanitize(text)
+                self.layout.feed(text)
+                self._ends_line = text.endswith("\n")
+                self.writer.request()
+                return
+            self.stats.handle(event)
+            if self.status is not None:
+                self.status.handle(event)
+            if kind is RunStarted:
+                self._start_run()
+            elif kind is RunEnded or kind is RunFailed:
+                self._end_run()
+
+    def close(self) -> None:
+        """Draw everything received, erase the status line, restore the terminal; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop_watching()
+        self.writer.stop()
+        try:
+            with self.writer.lock:
+                self._finishing = True
+                self.writer.frame()
+        finally:
+            if self._taken:
+                self._taken = False
+                _quietly(self.stream, RESTORE)
+        self._write_summary()
+
+    def _start_run(self) -> None:
+        if not self._ends_line:
+            self.layout.feed("\n")
+            self._ends_line = True
+        self.writer.set_heartbeat(SPIN_INTERVAL if self.status is not None else None)
+        self.writer.request()
+
+    def _end_run(self) -> None:
+        self.writer.set_heartbeat(None)
+        self._finishing = True
+        self.writer.frame()
+
+    def _on_resize(self, columns: int, lines: int) -> None:
+        self._resized = (columns, lines)  # applied by the next frame; a signal handler must not draw
+
+    def _render(self) -> str:
+        parts: list[str] = []
+        if self._resized is not None:
+            (self.width, self.height), self._resized = self._resized, None
+            parts.append(self.region.clear())
+        if self._finishing:
+            self._finishing = False
+            parts.append(self.region.frame(self.layout.finish(self.width), []))
+            if self._taken:
+                self._taken = False
+                parts.append(RESTORE)
+            return "".join(parts)
+        status = None
+        if self.status is not None and self.status.active:
+            status = encode(self.status.spans(self.width), self.capabilities.color)
+        cap = self.height - 1 - (status is not None)
+        final, live = self.layout.update(self.width, cap)
+        frame = self.region.frame(final, live, status)
+        if frame and not self._taken:
+            self._taken = True
+            parts.append(TAKE)
+        parts.append(frame)
+        return "".join(parts)
+
+    def _write_summary(self) -> None:
+        if self.status_stream is None or not self.stats.runs:
+            return
+        _quietly(self.status_stream, summary_line(self.stats.last) + "\n")
+        self.summary_written = True
+
+
+def _nothing() -> None:
+    return None
+
+
+def _quietly(stream: IO[str], text: str) -> None:
+    """Write on the way out; a terminal that is gone must not hide the original error."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def make_renderer(
+    stream: IO[str],
+    *,
+    prefix: str = "",
+    markdown: bool | None = None,
+    color: str = "auto",
+    status_stream: IO[str] | None = None,
+    model_name: str = "",
+    capabilities: Capabilities | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: IO[str] | None = None,
+) -> Renderer:
+    """The right renderer for ``stream`` (see the module docstring).
+
+    ``environ`` holds the terminal variables (``config.terminal_environment()``); ``stdin``,
+    when it is the same terminal, lets detection ask whether synchronized output is supported.
+    The status line is drawn only when ``status_stream`` is given and is a terminal.
+    """
+    caps = capabilities or detect(stream, environ or {}, color=color, stdin=stdin)
+    if not caps.is_tty:
+        return PlainRenderer(stream, prefix)
+    if not caps.cursor:
+        return PlainRenderer(stream, prefix, sanitize=sanitize)
+    return TerminalRenderer(
+        stream,
+        caps,
+        prefix=prefix,
+        markdown=True if markdown is None else markdown,
+        status_stream=status_stream if status_stream is not None and is_tty(status_stream) else None,
+        model_name=model_name,
+    )
