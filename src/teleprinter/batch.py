@@ -133,7 +133,8 @@ class FileOutput:
     def __init__(self, folder: Path, item_id: str) -> None:
         self.final = folder / f"{item_id}.txt"
         self.partial = folder / f"{item_id}.txt{PART_SUFFIX}"
-        self._file: IO[str] | None = open(self.partial, "w", encoding="utf-8")  # noqa: SIM115
+        # line-buffered: a crash or Ctrl-C loses at most the line being written
+        self._file: IO[str] | None = open(self.partial, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
 
     def handle(self, event: Event) -> None:
         if type(event) is Token and event.text and self._file is not None:

@@ -1,0 +1,257 @@
+"""``teleprinter batch``: reading prompts, failures that spare the others, resuming, the live view."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyte
+import pytest
+from langchain_core.messages import BaseMessage
+
+from teleprinter import ReplayChatModel
+from teleprinter.batch import BatchItem, BatchOptions, LineWriter, Outcome, arun_batch, parse_prompts, summary_table
+from teleprinter.batch_view import LiveView, progress_line
+from teleprinter.errors import ConfigError, ProviderError
+from teleprinter.sinks.stats import Stats
+from tests.conftest import TELEPRINTER, cli_env, run_cli
+
+# -- reading prompts ----------------------------------------------------------------------
+
+
+def test_plain_lines_become_prompts_numbered_by_line() -> None:
+    items = parse_prompts("first question\n\n  second one  \n" + "x\n" * 8)
+    assert items[:2] == [BatchItem("01", "first question"), BatchItem("03", "second one")]
+    assert [i.id for i in items][-1] == "11" and len(items) == 10
+
+
+def test_json_lines_with_and_without_ids() -> None:
+    text = '{"prompt": "a", "id": "alpha"}\n\n{"prompt": "b"}\n{"prompt": "c", "id": 7}\n'
+    assert parse_prompts(text) == [BatchItem("alpha", "a"), BatchItem("3", "b"), BatchItem("7", "c")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no prompt"),
+        ('{"prompt": "a"}\n{"prompt": "b"\n', "line 2 is not JSON"),
+        ('{"prompt": "a"}\n{"id": "x"}\n', 'line 2 has no "prompt"'),
+        ('{"prompt": "a", "id": "x"}\n{"prompt": "b", "id": "x"}\n', "used twice"),
+        ('{"prompt": "a", "id": "../etc/passwd"}\n', "cannot be a file name"),
+        ('{"prompt": "a", "id": ".hidden"}\n', "cannot be a file name"),
+        ('{"prompt": "a", "id": true}\n', "string or a number"),
+    ],
+)
+def test_bad_prompt_files_are_one_clear_error(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        parse_prompts(text, "p.jsonl")
+
+
+# -- the command, as a user runs it --------------------------------------------------------
+
+PROMPTS = [("ok1", "What is one?"), ("bad", "Break, please."), ("ok2", "What is two?"), ("ok3", "Three?")]
+
+
+def write_prompts(path: Path, prompts: Sequence[tuple[str, str]] = PROMPTS) -> Path:
+    path.write_text("".join(json.dumps({"id": i, "prompt": p}) + "\n" for i, p in prompts), encoding="utf-8")
+    return path
+
+
+def write_book(path: Path, answers: dict[str, Any]) -> Path:
+    path.write_text(json.dumps({"answers": answers}), encoding="utf-8")
+    return path
+
+
+FIRST_BOOK = {
+    "What is one?": "One.\nThe first number.",
+    "Break, please.": {"error": "the model is overloaded"},
+    "What is two?": "Two, twice one.",
+    "Three?": "Three!",
+}
+
+
+def batch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli(["batch", *args, "--delay", "0.002", "--retry-delay", "0"], cwd=cwd)
+
+
+def test_one_failing_prompt_spares_the_others_and_the_exit_code_says_so(tmp_path: Path) -> None:
+    prompts = write_prompts(tmp_path / "prompts.jsonl")
+    book = write_book(tmp_path / "book.json", FIRST_BOOK)
+    out = tmp_path / "answers"
+    result = batch(
+        str(prompts), "--replay", str(book), "--out", str(out), "--concurrency", "2", "--retries", "1", cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert (out / "ok1.txt").read_text(encoding="utf-8") == "One.\nThe first number."
+    assert (out / "ok2.txt").read_text(encoding="utf-8") == "Two, twice one."
+    assert (out / "ok3.txt").read_text(encoding="utf-8") == "Three!"
+    assert not (out / "bad.txt").exists()
+    assert "[bad] attempt 1 failed (ProviderError: the model is overloaded); retrying" in result.stderr
+    table = result.stderr[result.stderr.index("id "):]
+    rows = {line.split()[0]: line.split()[1:3] for line in table.splitlines()[1:5]}
+    assert rows == {"ok1": ["ok", "1"], "bad": ["failed", "2"], "ok2": ["ok", "1"], "ok3": ["ok", "1"]}
+    assert "3 ok, 1 failed" in table
+    assert "bad: ProviderError: the model is overloaded" in table
+    assert "Traceback" not in result.stderr
+
+
+def test_re_running_skips_complete_answers_and_finishes_the_rest(tmp_path: Path) -> None:
+    prompts = write_prompts(tmp_path / "prompts.jsonl")
+    out = tmp_path / "answers"
+    first_book = write_book(tmp_path / "b1.json", FIRST_BOOK)
+    first = batch(str(prompts), "--replay", str(first_book), "--out", str(out), cwd=tmp_path)
+    assert first.returncode == 1
+    # the second book answers everything differently: only the missing answer may change on disk
+    second_book = {prompt: f"NEW answer to {prompt}" for _, prompt in PROMPTS}
+    second_path = write_book(tmp_path / "b2.json", second_book)
+    second = batch(str(prompts), "--replay", str(second_path), "--out", str(out), cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert (out / "ok1.txt").read_text(encoding="utf-8") == "One.\nThe first number."
+    assert (out / "bad.txt").read_text(encoding="utf-8") == "NEW answer to Break, please."
+    assert not (out / "bad.txt.part").exists()
+    assert "1 ok, 3 skipped" in second.stderr
+    rows = {line.split()[0]: line.split()[1] for line in second.stderr.splitlines() if line[:3] in ("ok1", "bad")}
+    assert rows == {"ok1": "skipped", "bad": "ok"}
+
+
+def test_without_out_answers_are_whole_id_prefixed_lines_on_stdout(tmp_path: Path) -> None:
+    prompts = [(f"p{n}", f"question {n}") for n in range(6)]
+    answers = {p: "\n".join(f"line {k} of answer {i} with several words" for k in range(5)) for i, p in prompts}
+    result = batch(
+        str(write_prompts(tmp_path / "p.jsonl", prompts)),
+        "--replay", str(write_book(tmp_path / "b.json", answers)),
+        "--concurrency", "3",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6 * 5
+    for item_id, _ in prompts:
+        own = [line[len(item_id) + 3 :] for line in lines if line.startswith(f"[{item_id}] ")]
+        assert own == [f"line {k} of answer {item_id} with several words" for k in range(5)]
+
+
+def test_a_missing_prompt_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli(["batch", str(tmp_path / "nope.txt"), "--replay", str(tmp_path / "x")], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"teleprinter: error: prompt file not found: {tmp_path / 'nope.txt'}"
+
+
+def test_ctrl_c_leaves_only_complete_answer_files(tmp_path: Path) -> None:
+    prompts = write_prompts(tmp_path / "p.jsonl", [("fast", "f"), ("slow", "s")])
+    book = write_book(tmp_path / "b.json", {"f": "quick", "s": "slow slow slow\n" * 1000})
+    out = tmp_path / "answers"
+    process = subprocess.Popen(
+        [*TELEPRINTER, "batch", str(prompts), "--replay", str(book), "--out", str(out), "--delay", "0.01"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 60
+    partial = out / "slow.txt.part"
+    while not (out / "fast.txt").exists() or not partial.exists() or partial.stat().st_size == 0:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert (out / "fast.txt").read_text() == "quick"
+    assert not (out / "slow.txt").exists()
+    assert (out / "slow.txt.part").read_text().startswith("slow slow")  # partial output kept, never trusted
+
+
+# -- the library: retries, summary --------------------------------------------------------
+
+
+def flaky_model(failures: dict[str, int]) -> ReplayChatModel:
+    """Fails each prompt's first ``failures[prompt]`` attempts, then answers it."""
+    seen: dict[str, int] = {}
+
+    def respond(messages: Sequence[BaseMessage]) -> str:
+        prompt = messages[-1].text
+        seen[prompt] = seen.get(prompt, 0) + 1
+        if seen[prompt] <= failures.get(prompt, 0):
+            raise ProviderError(f"flaky {prompt} #{seen[prompt]}")
+        return f"answer {prompt}"
+
+    return ReplayChatModel(responder=respond)
+
+
+def test_a_retried_prompt_succeeds_and_counts_its_attempts() -> None:
+    items = [BatchItem("a", "a"), BatchItem("b", "b"), BatchItem("c", "c")]
+    out = io.StringIO()
+    stats = Stats()
+    options = BatchOptions(concurrency=2, retries=2, retry_delay=0)
+    outcomes = asyncio.run(
+        arun_batch(items, flaky_model({"b": 2, "c": 5}), options, writer=LineWriter(out), stats=stats)
+    )
+    assert [(o.item.id, o.status, o.attempts) for o in outcomes] == [("a", "ok", 1), ("b", "ok", 3), ("c", "failed", 3)]
+    assert outcomes[2].error == "ProviderError: flaky c #3"
+    assert sorted(out.getvalue().splitlines()) == ["[a] answer a", "[b] answer b"]
+    table = summary_table(outcomes, stats, detailed=True)
+    assert table[0].split()[:3] == ["id", "status", "tries"] and "p95" in table[0]
+    assert table[-1] == "c: ProviderError: flaky c #3"
+    assert "2 ok, 1 failed" in table[-2]
+
+
+# -- the live view -------------------------------------------------------------------------
+
+
+def screen_of(output: str, columns: int = 60, lines: int = 10) -> list[str]:
+    screen = pyte.Screen(columns, lines)
+    pyte.Stream(screen).feed(output.replace("\n", "\r\n"))
+    return [line.rstrip() for line in screen.display]
+
+
+def test_progress_line_is_the_seeds_counter_with_a_bar() -> None:
+    assert progress_line(3, 10, 0, 60).startswith("Processing: 3/10 [")
+    assert progress_line(3, 10, 1, 60).endswith("] 1 failed")
+    assert progress_line(0, 0, 0, 12) == "Processing: "[:12]
+
+
+def test_live_view_shows_one_line_per_active_prompt_and_erases_itself() -> None:
+    stream = io.StringIO()
+    view = LiveView(stream, width=40, height=10)
+    a, b = BatchItem("a", "x"), BatchItem("bee", "y")
+    view.begin(total=5, done=1)
+    view.started(a, 1)
+    view.started(b, 1)
+    view.token(a, "Hello\x1b]0;pwned\x07 world, this answer is long enough to be cut at the edge")
+    view.draw()
+    view.token(b, "中文字符")
+    view.draw()
+    screen = screen_of(stream.getvalue(), 40)
+    assert screen[0].startswith("[a] ") and screen[0].endswith("cut at the edge")
+    assert len(screen[0]) <= 40 and "pwned" not in screen[0].split("]", 1)[0]
+    assert screen[1] == "[bee] 中文字符"
+    assert screen[2].startswith("Processing: 1/5 [")
+    view.print_above(stream, "an answer line\n")
+    view.finished(Outcome(a, status="ok", attempts=1))
+    screen = screen_of(stream.getvalue(), 40)
+    assert screen[0] == "an answer line"
+    assert screen[1] == "[bee] 中文字符"
+    assert screen[2].startswith("Processing: 2/5 [")
+    view.close()
+    assert [line for line in screen_of(stream.getvalue(), 40) if line] == ["an answer line"]
+
+
+def test_live_view_follows_a_real_batch_and_leaves_only_the_answers() -> None:
+    err, out = io.StringIO(), io.StringIO()
+    view = LiveView(err, width=50, height=8)
+    writer = LineWriter(out, lambda text: view.print_above(err, text))
+    items = [BatchItem(f"q{n}", f"question {n}") for n in range(5)]
+    model = ReplayChatModel(responder=lambda messages: f"reply to {messages[-1].text}\n", delays=[0.001])
+    try:
+        outcomes = asyncio.run(arun_batch(items, model, BatchOptions(concurrency=2), writer=writer, monitor=view))
+    finally:
+        view.close()
+    assert all(o.status == "ok" for o in outcomes)
+    shown = [line for line in screen_of(err.getvalue(), 50) if line]
+    assert sorted(shown) == sorted(f"[q{n}] reply to question {n}" for n in range(5))
+    assert "Processing: 5/5" in err.getvalue()
