@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import ask
     from teleprinter.commands import batch as batch_command
     from teleprinter.commands import chat as chat_command
+    from teleprinter.commands import doctor as doctor_command
 
     parser = argparse.ArgumentParser(
         prog="teleprinter", description="Stream LangChain chat-model answers to the terminal, token by token."
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_parser(subparsers)
     batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
+    doctor_command.add_parser(subparsers)
     return parser
 
 
@@ -49,7 +51,27 @@ def _silence_stdout() -> None:
         pass
 
 
+def _redact(text: str) -> str:
+    """Secrets (API keys read from settings) never reach the terminal, whatever raised."""
+    from teleprinter.secrets import redact
+
+    return redact(text)
+
+
+def _traceback() -> int:
+    """``--debug``: the full traceback, with secrets masked like every other message."""
+    import traceback
+
+    try:
+        sys.stderr.write(_redact(traceback.format_exc()))
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return EXIT_ERROR
+
+
 def _error(message: str) -> None:
+    message = _redact(message)
     try:
         sys.stderr.write(f"teleprinter: error: {message}\n")
         sys.stderr.flush()
@@ -101,12 +123,12 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except TeleprinterError as error:
         if args.debug:
-            raise
+            return _traceback()
         _error(str(error))
         return EXIT_ERROR
     except Exception as error:  # any model/provider failure: one line, the traceback under --debug
         if args.debug:
-            raise
+            return _traceback()
         _error(_describe(error))
         return EXIT_ERROR
 

@@ -8,6 +8,7 @@ client that never saw our settings, and the CLI must still be able to scrub it.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -71,3 +72,14 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
         if secret in text:
             text = text.replace(secret, mask(secret))
     return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks registered secrets in each record (``--debug`` output)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

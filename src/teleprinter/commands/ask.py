@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.providers import create_model
     from teleprinter.render.console import make_renderer
     from teleprinter.render.plain import PlainRenderer
+    from teleprinter.secrets import redact
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
 
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
         if args.record:
-            sinks.append(Recorder(stack.enter_context(open(args.record, "w", encoding="utf-8"))))
+            record_file = stack.enter_context(open(args.record, "w", encoding="utf-8"))
+            sinks.append(Recorder(record_file, redact=redact))
         try:
             stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
         finally:

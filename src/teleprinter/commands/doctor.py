@@ -1,0 +1,78 @@
+"""``teleprinter doctor``: check Python, packages, terminal, provider settings and the embedded model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from teleprinter.commands.common import add_model_arguments
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("doctor", help="check the setup: terminal, provider settings, embedded model")
+    add_model_arguments(parser)
+    parser.add_argument("--online", action="store_true", help="also stream a 1-token answer and time it")
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    parser.add_argument("--skip-model", action="store_true", help="do not load the embedded model")
+    parser.set_defaults(run=run)
+
+
+def terminal_facts() -> Any:
+    """What stdout is, observed here so the library never looks at the real process."""
+    from teleprinter.config import terminal_environment
+    from teleprinter.doctor import TerminalFacts
+
+    stream = sys.stdout
+    is_tty = stream.isatty()
+    width = None
+    if is_tty:
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            width = None
+    return TerminalFacts(is_tty, width, getattr(stream, "encoding", None) or "unknown", terminal_environment())
+
+
+def gather(args: argparse.Namespace) -> list[Any]:
+    from teleprinter import doctor
+    from teleprinter.commands.common import model_options
+    from teleprinter.config import AZURE_VARIABLES, Settings, settings_for
+    from teleprinter.errors import ConfigError
+    from teleprinter.providers.detect import choose_provider
+
+    checks = [doctor.check_python(), doctor.check_packages(), *doctor.check_terminal(terminal_facts())]
+    try:
+        options = model_options(args)
+    except ConfigError as error:
+        checks.append(doctor.Check("settings", doctor.FAIL, error.message, error.hint))
+        return checks
+    settings: Settings = options.settings
+    detection = choose_provider(settings, flag=args.provider, replay=args.replay, base_url=args.base_url)
+    checks += doctor.check_provider(detection.name, detection.reason, detection.warning)
+    checks.append(doctor.check_env_file(settings))
+    checks += doctor.check_settings(settings_for(options, options.provider), options.provider)
+    if options.provider != "azure" and any(settings.get(name) for name in AZURE_VARIABLES):
+        checks += doctor.check_settings(settings, "azure", in_use=False)
+    if not args.skip_model:
+        checks.append(doctor.check_embedded_model(required=options.provider == "local"))
+    if args.online and not doctor.failed(checks):
+        checks.append(doctor.check_online(options, options.provider))
+    elif args.online:
+        checks.append(doctor.Check("online", doctor.SKIP, "skipped: fix the failures above first"))
+    return checks
+
+
+def run(args: argparse.Namespace) -> int:
+    from teleprinter import doctor
+    from teleprinter.secrets import redact
+
+    checks = gather(args)
+    if args.json:
+        sys.stdout.write(redact(json.dumps(doctor.as_json(checks), indent=2)) + "\n")
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not getattr(args, "no_color", False)
+        sys.stdout.write(doctor.format_report(checks, color=color))
+    return 1 if doctor.failed(checks) else 0
