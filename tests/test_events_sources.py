@@ -316,3 +316,16 @@ def test_tool_call_chunks_and_reasoning_travel_as_token_parts() -> None:
     (token,) = translator.translate({"event": "on_chat_model_stream", "run_id": run_id, "data": {"chunk": chunk}})
     assert isinstance(token, Token) and token.text == "hi"
     assert token.parts[0]["name"] == "search" and token.parts[1]["type"] == "reasoning"
+
+
+def test_custom_events_show_on_the_terminal_status_line() -> None:
+    from teleprinter.render.status import StatusLine
+
+    status = StatusLine(clock=lambda: 1.0)
+    shown: list[str] = []
+    for event in teleprinter.stream(custom_event_chain(), "hi"):
+        status.handle(event)
+        shown.append(status.text())
+    assert any(text.endswith("· progress: retrieving documents") and "waiting" in text for text in shown)
+    assert shown[-1].endswith("· progress: checking the answer")
+    assert "The answer" not in "".join(shown)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from teleprinter.events import Event, RunEnded, RunFailed, RunStarted, Token
+from teleprinter.events import Custom, Event, RunEnded, RunFailed, RunStarted, Token
 from teleprinter.render.style import Span, Style
 from teleprinter.render.wrap import break_rows, clusters, row_spans
 
@@ -30,6 +30,7 @@ class StatusLine:
         self._started = 0.0
         self._first: float | None = None
         self._last: float | None = None
+        self.note = ""
 
     def handle(self, event: Event) -> None:
         kind = type(event)
@@ -40,6 +41,10 @@ class StatusLine:
             self.start(event.model)  # type: ignore[union-attr]
         elif kind is RunEnded or kind is RunFailed:
             self.active = False
+        elif kind is Custom:  # dispatch_custom_event: progress shown beside the counters
+            from teleprinter.sinks.status import describe
+
+            self.note = describe(event.name, event.data)  # type: ignore[union-attr]
 
     def start(self, model: str = "") -> None:
         self.model = model or self.model
@@ -63,11 +68,11 @@ class StatusLine:
         spinner = SPINNER[int(elapsed / SPIN_INTERVAL) % len(SPINNER)]
         if self._first is None:
             waiting = f"waiting for {self.model}" if self.model else "waiting for the model"
-            return f"{spinner} {waiting} · {elapsed:.1f} s"
+            return f"{spinner} {waiting} · {elapsed:.1f} s" + (f" · {self.note}" if self.note else "")
         rate = ""
         if self._last is not None and self.tokens > 1 and self._last > self._first:
             rate = f" · {(self.tokens - 1) / (self._last - self._first):.1f} tok/s"
-        return f"{spinner} {self.tokens} tokens{rate} · {elapsed:.1f} s"
+        return f"{spinner} {self.tokens} tokens{rate} · {elapsed:.1f} s" + (f" · {self.note}" if self.note else "")
 
     def spans(self, width: int) -> list[Span]:
         """The status row cut to ``width - 1`` cells (never the last column: no pending wrap)."""
