@@ -240,3 +240,21 @@ def test_cli_arguments_resolve_the_provider(monkeypatch: pytest.MonkeyPatch) -> 
     assert options.provider == "azure"
     assert azure_config(settings_for(options, "azure")).deployment == "d2"
     assert azure_config(settings_for(options, "azure")).network.timeout == 3.0
+
+
+def test_recorded_files_never_hold_a_key(tmp_path: Path) -> None:
+    import io
+    from uuid import uuid4
+
+    from teleprinter.chat.transcript import TranscriptWriter
+    from teleprinter.events import RunFailed
+    from teleprinter.sinks.record import Recorder
+
+    load_settings(environ={"AZURE_OPENAI_API_KEY": KEY})
+    recording = io.StringIO()
+    Recorder(recording, redact=secrets.redact).handle(RunFailed(uuid4(), RuntimeError(f"denied for {KEY}")))
+    transcript = TranscriptWriter(tmp_path / "chat.jsonl")
+    transcript.write({"type": "turn", "index": 0, "user": "hi", "assistant": "", "error": f"denied for {KEY}"})
+    transcript.close()
+    for text in (recording.getvalue(), (tmp_path / "chat.jsonl").read_text()):
+        assert KEY not in text and "****7Q2Z" in text

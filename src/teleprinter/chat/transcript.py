@@ -24,6 +24,7 @@ from typing import Any
 
 from teleprinter.chat.session import INTERRUPTED_MARK, ChatSession, Turn, now_iso
 from teleprinter.errors import ConfigError
+from teleprinter.secrets import redact
 
 RECORD_TYPES = ("system", "turn", "reset")
 _TURN_FIELDS = ("user", "assistant", "status", "error", "model", "time", "tokens")
@@ -44,7 +45,8 @@ def reset_record() -> dict[str, Any]:
 
 
 def _line(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    """One JSONL line; registered secrets (API keys in an error message) are masked."""
+    return (redact(json.dumps(record, ensure_ascii=False)) + "\n").encode("utf-8")
 
 
 class TranscriptWriter:
