@@ -58,7 +58,7 @@ class Screen(pyte.HistoryScreen):  # type: ignore[misc]
             data = line[x].data
             out.append(data)
             skip = bool(data) and wcwidth(data[0]) == 2
-        return "".join(out).rstrip()
+        return "".join(out).rstrip(" ")  # the blank cell; other whitespace was drawn by the renderer
 
     def rows(self) -> list[str]:
         """Every row: scrolled-off history first, then the screen; trailing blank rows dropped."""

@@ -2,8 +2,9 @@
 
 The layout keeps the source from the first block that is not final yet (the "tail") and
 parses only that with markdown-it-py each frame. CommonMark decides block structure line
-by line and never reopens a closed block, so a block is final as soon as the first line of
-the next block is complete; it is then rendered once and its source dropped. The cost of a
+by line and never reopens a closed block; only a GFM table needs a second line (its
+delimiter row) to exist. So a block is final once the first two lines of the next block are
+complete; it is then rendered once and its source dropped. The cost of a
 frame therefore depends on the open block, not on the length of the answer. An open block
 taller than the screen spills its top rows into history (:class:`Spill`), so redrawing it
 never needs to reach above the screen.
@@ -293,9 +294,9 @@ class MarkdownLayout:
     def update(self, width: int, cap: int) -> tuple[list[str], list[str]]:
         nodes = self._parse()
         complete = self._tail.count("\n")
-        keep = 0  # nodes before this are final: a later block has a complete first line
+        keep = 0  # nodes before this are final: a later block's first two lines are complete
         for number in range(len(nodes) - 1, 0, -1):
-            if _start(nodes[number]) < complete:
+            if _start(nodes[number]) + 1 < complete:
                 keep = number
                 break
         final = self._final(nodes[:keep], width)

@@ -1,0 +1,102 @@
+"""Markdown on the emulated screen: styles are real terminal attributes, blocks are laid out once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.render.screen import Run, chunked, stream
+
+DOC = """# Big title
+
+Text with **bold**, *italic*, `inline code`, ~~gone~~ and a [link](https://example.com/x).
+
+## Smaller
+
+- first item
+- second item
+  1. nested one
+  2. nested two
+
+> quoted words
+
+```python
+def greet(name):
+    return "hi " + name  # say hi
+```
+
+| name | count |
+|------|------:|
+| ant  | 3 |
+| bee  | 12 |
+
+---
+End."""
+
+
+def cells_of(run: Run, word: str) -> list[Any]:
+    """The screen cells showing ``word`` (first occurrence)."""
+    for row in run.screen.cells():
+        text = "".join(cell.data for cell in row)
+        index = text.find(word)
+        if index >= 0:
+            return row[index : index + len(word)]
+    raise AssertionError(f"{word!r} not on screen: {run.rows}")
+
+
+def render(width: int = 60, color: bool = True) -> Run:
+    return stream(chunked(DOC, [4]), width, 50, markdown=True, color=color)
+
+
+def test_inline_styles_are_terminal_attributes() -> None:
+    run = render()
+    assert all(cell.bold for cell in cells_of(run, "bold"))
+    assert all(cell.italics and not cell.bold for cell in cells_of(run, "italic"))
+    assert all(cell.fg == "cyan" for cell in cells_of(run, "inline code"))
+    assert all(cell.strikethrough for cell in cells_of(run, "gone"))
+    assert all(cell.underscore and cell.fg == "blue" for cell in cells_of(run, "link"))
+    assert "(https://example.com/x)" in "\n".join(run.rows)
+    assert not any(cell.bold for cell in cells_of(run, "Text with"))
+
+
+def test_headings_lists_quotes_code_and_tables_are_laid_out() -> None:
+    run = render()
+    rows = run.rows
+    assert rows[0] == "Big title" and all(cell.bold and cell.underscore for cell in cells_of(run, "Big title"))
+    assert "**" not in "\n".join(rows) and not any(row.startswith("#") for row in rows)
+    assert "• first item" in rows and "• second item" in rows
+    assert "  1. nested one" in rows and "  2. nested two" in rows
+    assert "│ quoted words" in rows
+    assert '      return "hi " + name  # say hi' in rows
+    assert all(cell.fg == "magenta" for cell in cells_of(run, "def"))
+    assert all(cell.fg == "green" for cell in cells_of(run, '"hi "'))
+    table = [row for row in rows if "│" in row and ("ant" in row or "bee" in row or "name" in row)]
+    assert table == ["name │ count", "ant  │     3", "bee  │    12"]
+    assert rows[-1] == "End."
+
+
+def test_without_colour_attributes_stay_and_colours_go() -> None:
+    run = render(color=False)
+    assert all(cell.bold for cell in cells_of(run, "bold"))
+    assert all(cell.fg == "default" for row in run.screen.cells() for cell in row)
+
+
+def test_narrow_table_falls_back_to_wrapped_rows() -> None:
+    text = "| a long header | another long header |\n|---|---|\n| some value | another value |\n"
+    rows = stream(chunked(text, [3]), 24, 20, markdown=True).rows
+    joined = " ".join(rows)
+    for word in ("a long header", "another long", "some value", "another value"):
+        assert word in joined
+    assert all(len(row) <= 24 for row in rows)
+
+
+def test_unfinished_markup_is_shown_then_styled_when_closed() -> None:
+    partial = stream(["Some **bold"], 40, 10, markdown=True, end=False)
+    assert partial.rows == ["Some **bold"]
+    finished = stream(["Some **bold", "** done"], 40, 10, markdown=True)
+    assert finished.rows == ["Some bold done"]
+
+
+def test_blocks_are_separated_by_one_blank_line_and_prefix_hangs() -> None:
+    rows = stream(chunked("Para one is long enough to wrap here.\n\nPara two.", [5]), 24, 10, markdown=True,
+                  prefix="» ").rows
+    assert rows == ["» Para one is long", "  enough to wrap here.", "", "» Para two."]
