@@ -63,6 +63,14 @@ def test_terminal_capabilities_are_reported() -> None:
     assert checks["sync output"].detail.startswith("supported")
 
 
+def test_the_terminal_answer_about_synchronized_output_wins_over_the_name() -> None:
+    env = {"TERM": "xterm-kitty"}
+    said_no = doctor.TerminalFacts(True, 80, "utf-8", env, synchronized=False)
+    said_yes = doctor.TerminalFacts(True, 80, "utf-8", {"TERM": "xterm"}, synchronized=True)
+    assert doctor.sync_detail(said_no).startswith("not supported")
+    assert doctor.sync_detail(said_yes).startswith("supported (the terminal answered")
+
+
 def test_problem_terminals_warn_with_a_fix() -> None:
     facts = doctor.TerminalFacts(True, 30, "ascii", {"TERM": "dumb", "NO_COLOR": "1"})
     checks = by_name(doctor.check_terminal(facts))

@@ -57,6 +57,10 @@ class TerminalFacts:
     width: int | None
     encoding: str
     env: Mapping[str, str] = field(default_factory=dict)
+    synchronized: bool | None = None
+    """What the terminal answered to the DEC mode 2026 query; ``None`` when it was not asked."""
+    color: bool = False
+    """Whether teleprinter would use colour here (the renderer's decision)."""
 
 
 def check_python(version: Sequence[int] = tuple(sys.version_info[:3])) -> Check:
@@ -141,6 +145,10 @@ def sync_detail(facts: TerminalFacts) -> str:
     """Synchronized output lets frames land whole; without it they are drawn in place, which still works."""
     if not facts.is_tty:
         return "not needed (not a terminal)"
+    if facts.synchronized is not None:
+        if facts.synchronized:
+            return "supported (the terminal answered the DEC 2026 query): frames land whole"
+        return "not supported by this terminal: frames are drawn without it (no harm)"
     program = facts.env.get("TERM_PROGRAM", "").lower()
     term = facts.env.get("TERM", "").lower()
     if program in SYNC_TERM_PROGRAMS or any(name in term for name in SYNC_TERMS):
@@ -171,7 +179,8 @@ def check_settings(settings: Settings, provider: str, *, in_use: bool = True) ->
     for status in provider_settings(settings, provider):
         detail = f"{status.shown} (from {status.source})" if status.present else "not set"
         if status.problem:
-            hint = f"set {status.name} in .env or the environment" if not status.present else f"correct it in {status.source}"
+            where = "in .env or the environment"
+            hint = f"correct it in {status.source}" if status.present else f"set {status.name} {where}"
             checks.append(Check(status.name, bad, status.problem, hint))
         elif not status.present and not status.required:
             checks.append(Check(status.name, OK, "not set (default)"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
@@ -21,29 +20,31 @@ def add_parser(subparsers: Any) -> None:
 
 
 def terminal_facts() -> Any:
-    """What stdout is, observed here so the library never looks at the real process."""
+    """What stdout is, observed here (with the renderer's own detection) so the library never looks.
+
+    Synchronized output is asked of the terminal itself when stdin is the terminal too.
+    """
     from teleprinter.config import terminal_environment
     from teleprinter.doctor import TerminalFacts
+    from teleprinter.render.terminal import detect
 
-    stream = sys.stdout
-    is_tty = stream.isatty()
-    width = None
-    if is_tty:
-        try:
-            width = os.get_terminal_size(stream.fileno()).columns
-        except (OSError, ValueError):
-            width = None
-    return TerminalFacts(is_tty, width, getattr(stream, "encoding", None) or "unknown", terminal_environment())
+    stream, environ = sys.stdout, terminal_environment()
+    stdin = sys.stdin if sys.stdin is not None and sys.stdin.isatty() else None
+    capabilities = detect(stream, environ, stdin=stdin)
+    width = capabilities.width if capabilities.is_tty else None
+    synchronized = capabilities.synchronized if stdin is not None and capabilities.cursor else None
+    encoding = getattr(stream, "encoding", None) or "unknown"
+    return TerminalFacts(capabilities.is_tty, width, encoding, environ, synchronized, capabilities.color)
 
 
-def gather(args: argparse.Namespace) -> list[Any]:
+def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
     from teleprinter import doctor
     from teleprinter.commands.common import model_options
     from teleprinter.config import AZURE_VARIABLES, Settings, settings_for
     from teleprinter.errors import ConfigError
     from teleprinter.providers.detect import choose_provider
 
-    checks = [doctor.check_python(), doctor.check_packages(), *doctor.check_terminal(terminal_facts())]
+    checks = [doctor.check_python(), doctor.check_packages(), *doctor.check_terminal(facts)]
     try:
         options = model_options(args)
     except ConfigError as error:
@@ -69,10 +70,10 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter import doctor
     from teleprinter.secrets import redact
 
-    checks = gather(args)
+    facts = terminal_facts()
+    checks = gather(args, facts)
     if args.json:
         sys.stdout.write(redact(json.dumps(doctor.as_json(checks), indent=2)) + "\n")
     else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not getattr(args, "no_color", False)
-        sys.stdout.write(doctor.format_report(checks, color=color))
+        sys.stdout.write(doctor.format_report(checks, color=facts.color))
     return 1 if doctor.failed(checks) else 0
