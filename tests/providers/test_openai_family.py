@@ -130,6 +130,24 @@ def test_401_names_the_key_setting_and_masks_the_key(server: SSEServer) -> None:
     assert wrong not in str(outcome.events[-1].error)  # type: ignore[union-attr]
 
 
+def test_403_names_the_key_and_endpoint_settings(server: SSEServer) -> None:
+    server.script(Reply.failure(403, "Public access is disabled for this resource"))
+    outcome = run(azure(server))
+    assert outcome.error is not None
+    assert "403" in outcome.error.message and "****" in outcome.error.message
+    hint = outcome.error.hint or ""
+    assert "AZURE_OPENAI_API_KEY" in hint and "AZURE_OPENAI_ENDPOINT" in hint
+    assert server.api_key not in str(outcome.error)
+
+
+def test_429_with_a_long_retry_after_is_not_waited_out_but_reported(server: SSEServer) -> None:
+    server.script(Reply.failure(429, "quota exceeded", retry_after=3600))
+    outcome = run(azure(server))
+    assert outcome.error is not None and "429" in outcome.error.message
+    assert "3600 s" in (outcome.error.hint or "")
+    assert len(server.chat_requests()) == 1
+
+
 def test_404_names_the_deployment_setting(server: SSEServer) -> None:
     outcome = run(azure(server, {"AZURE_OPENAI_DEPLOYMENT_NAME": "missing-deployment"}))
     assert outcome.error is not None

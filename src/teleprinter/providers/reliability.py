@@ -222,15 +222,23 @@ def _status_error(error: Any, ctx: FailureContext) -> ProviderError:
         where = f"404 at {ctx.endpoint}"
         return ProviderError(f"{ctx.service} has no {ctx.not_found} ({where}): {message}", ctx.not_found_hint)
     if status == 429:
+        wait = _retry_after(error)
         return ProviderError(
             f"{ctx.service} is rate-limiting requests (429, {_tries(ctx)}): {message}",
-            "wait a moment, or raise --retries / TELEPRINTER_RETRIES",
+            f"it asks to wait {wait} s before trying again" if wait else "wait a moment, or raise --retries",
         )
     if status >= 500:
         return ProviderError(f"{ctx.service} failed ({status}, {_tries(ctx)}): {message}", "try again later")
     if status == 400 and (error.code == "content_filter" or "content_filter" in str(error.body)):
         return ProviderError(f"{ctx.service}'s content filter rejected the prompt (400)", "rephrase the prompt")
     return ProviderError(f"{ctx.service} rejected the request ({status}): {message}")
+
+
+def _retry_after(error: Any) -> str | None:
+    """The server's ``Retry-After`` (seconds) when it sent one: the client does not wait past a minute."""
+    response = getattr(error, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    return str(value).strip() if value and str(value).strip().replace(".", "", 1).isdigit() else None
 
 
 def _tries(ctx: FailureContext) -> str:
