@@ -29,7 +29,8 @@ def failure_context(config: OpenAIConfig, provider: str = "openai") -> FailureCo
         not_found_hint=f"check --model / {MODEL}" + (" and that --base-url ends in /v1" if compatible else ""),
         timeout=config.network.timeout,
         retries=config.network.retries,
-        require_finish=not compatible,
+        # OpenAI itself always ends with a finish reason; other servers behind a base URL may not.
+        require_finish=not compatible and config.base_url is None,
     )
 
 
