@@ -46,6 +46,14 @@ class StreamEventTranslator:
     def __init__(self, clock: Any = time.perf_counter) -> None:
         self.clock = clock
         self.open: dict[UUID, int] = {}
+        self._ids: dict[str, UUID] = {}
+
+    def _id(self, raw: Any) -> UUID:
+        """The run id as a UUID; parsed once per run, not once per token."""
+        run_id = self._ids.get(raw)
+        if run_id is None:
+            run_id = self._ids[raw] = UUID(str(raw))
+        return run_id
 
     def translate(self, raw: dict[str, Any]) -> list[Event]:
         kind = raw.get("event", "")
@@ -57,7 +65,7 @@ class StreamEventTranslator:
         if kind in _MODEL_END:
             return self._ended(raw)
         if kind == "on_custom_event":
-            return [Custom(UUID(str(raw["run_id"])), str(raw.get("name", "")), raw.get("data"), self.clock())]
+            return [Custom(self._id(raw["run_id"]), str(raw.get("name", "")), raw.get("data"), self.clock())]
         return []
 
     def fail_open(self, error: BaseException) -> list[Event]:
@@ -68,7 +76,7 @@ class StreamEventTranslator:
         return failed
 
     def _started(self, raw: dict[str, Any]) -> RunStarted:
-        run_id = UUID(str(raw["run_id"]))
+        run_id = self._id(raw["run_id"])
         self.open[run_id] = 0
         parents = raw.get("parent_ids") or ()
         parent = UUID(str(parents[-1])) if parents else None
@@ -77,7 +85,7 @@ class StreamEventTranslator:
         return RunStarted(run_id, model, parent, tuple(raw.get("tags") or ()), self.clock())
 
     def _token(self, raw: dict[str, Any]) -> Token | None:
-        run_id = UUID(str(raw["run_id"]))
+        run_id = self._id(raw["run_id"])
         chunk = (raw.get("data") or {}).get("chunk")
         text, parts = _chunk_text_parts(chunk)
         if not text and not parts:
@@ -87,7 +95,8 @@ class StreamEventTranslator:
         return Token(run_id, text, index, self.clock(), parts)
 
     def _ended(self, raw: dict[str, Any]) -> list[Event]:
-        run_id = UUID(str(raw["run_id"]))
+        run_id = self._id(raw["run_id"])
+        self._ids.pop(raw["run_id"], None)
         seen = self.open.pop(run_id, 0)
         output = (raw.get("data") or {}).get("output")
         usage, finish, text = _output_summary(output)

@@ -1,0 +1,210 @@
+"""Per-token cost of teleprinter's callback path and astream_events path, against LangChain alone.
+
+One replayed answer of N tokens (20,000 in full mode; no pauses) streams through:
+
+* ``callback path`` - ``model.stream()`` loops, every token written to /dev/null and flushed:
+  the bare loop printing each chunk (LangChain's floor), LangChain's own
+  ``StreamingStdOutCallbackHandler``, and teleprinter's ``StreamingStdOutCallbackHandler``
+  (events -> plain renderer). Target: teleprinter's handler adds < 10% to the bare loop.
+* ``astream_events path`` - ``model.astream()`` bare loop, LangChain's raw
+  ``astream_events(version="v2")`` loop, and ``teleprinter.astream`` (the same loop translated
+  into events and written through the renderer), plus the sync ``teleprinter.stream`` bridge.
+
+Run by hand: ``python -m benchmarks.bench_callbacks [--quick]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+NAME = "callbacks"
+FULL_TOKENS = 20_000
+QUICK_TOKENS = 5_000
+SMOKE_TOKENS = 200
+TARGET = 1.10
+
+
+def replayed_model(tokens: int) -> Any:
+    from teleprinter.providers.replay import ReplayChatModel
+
+    pieces = [f" w{n % 97}" for n in range(tokens)]
+    return ReplayChatModel(chunks=pieces, delays=[0.0] * tokens)
+
+
+@contextlib.contextmanager
+def devnull_stdout() -> Iterator[IO[str]]:
+    """stdout pointed at /dev/null (LangChain's handler prints to sys.stdout)."""
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        saved = sys.stdout
+        sys.stdout = sink
+        try:
+            yield sink
+        finally:
+            sys.stdout = saved
+
+
+def timed(function: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+# -- the callback path ---------------------------------------------------------------------
+
+
+def bare_stream(model: Any, out: IO[str]) -> None:
+    for chunk in model.stream("hi"):
+        out.write(chunk.content)
+        out.flush()
+
+
+def langchain_handler(model: Any, out: IO[str]) -> None:
+    from langchain_core.callbacks import StreamingStdOutCallbackHandler
+
+    for _ in model.stream("hi", config={"callbacks": [StreamingStdOutCallbackHandler()]}):
+        pass
+
+
+def teleprinter_handler(model: Any, out: IO[str]) -> None:
+    from teleprinter import StreamingStdOutCallbackHandler
+
+    for _ in model.stream("hi", config={"callbacks": [StreamingStdOutCallbackHandler(stream=out)]}):
+        pass
+
+
+# -- the astream_events path ---------------------------------------------------------------
+
+
+def bare_astream(model: Any, out: IO[str]) -> None:
+    async def go() -> None:
+        async for chunk in model.astream("hi"):
+            out.write(chunk.content)
+            out.flush()
+
+    asyncio.run(go())
+
+
+def raw_astream_events(model: Any, out: IO[str]) -> None:
+    async def go() -> None:
+        async for event in model.astream_events("hi", version="v2"):
+            if event["event"] == "on_chat_model_stream":
+                out.write(event["data"]["chunk"].content)
+                out.flush()
+
+    asyncio.run(go())
+
+
+def teleprinter_astream(model: Any, out: IO[str]) -> None:
+    import teleprinter
+    from teleprinter.render.plain import PlainRenderer
+
+    renderer = PlainRenderer(out)
+
+    async def go() -> None:
+        async for event in teleprinter.astream(model, "hi"):
+            renderer.handle(event)
+
+    asyncio.run(go())
+
+
+def teleprinter_stream(model: Any, out: IO[str]) -> None:
+    import teleprinter
+    from teleprinter.render.plain import PlainRenderer
+
+    renderer = PlainRenderer(out)
+    for event in teleprinter.stream(model, "hi"):
+        renderer.handle(event)
+
+
+CASES: dict[str, list[tuple[str, Callable[[Any, IO[str]], None]]]] = {
+    "callback path": [
+        ("model.stream bare loop", bare_stream),
+        ("langchain StreamingStdOut", langchain_handler),
+        ("teleprinter", teleprinter_handler),
+    ],
+    "astream_events path": [
+        ("model.astream bare loop", bare_astream),
+        ("raw astream_events loop", raw_astream_events),
+        ("teleprinter", teleprinter_astream),
+        ("teleprinter.stream (sync bridge)", teleprinter_stream),
+    ],
+}
+
+
+def measure(tokens: int, repeats: int) -> dict[tuple[str, str], list[float]]:
+    """Microseconds per token for every (case, subject), the subjects interleaved round by round."""
+    model = replayed_model(tokens)
+    samples: dict[tuple[str, str], list[float]] = {}
+    with devnull_stdout() as out:
+        for case, subjects in CASES.items():
+            for _, function in subjects:  # warm-up: imports, caches
+                function(replayed_model(50), out)
+            for _ in range(repeats):
+                for subject, function in subjects:
+                    seconds = timed(lambda function=function: function(model, out))  # type: ignore[misc]
+                    samples.setdefault((case, subject), []).append(seconds / tokens * 1e6)
+    return samples
+
+
+def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
+    tokens = SMOKE_TOKENS if smoke else QUICK_TOKENS if quick else FULL_TOKENS
+    repeats = 1 if smoke else 3 if quick else 5
+    samples = measure(tokens, repeats)
+    rows: list[dict[str, Any]] = []
+    for case, subjects in CASES.items():
+        floor_name = subjects[0][0]
+        floor = _median(samples[(case, floor_name)])
+        for subject, _ in subjects:
+            values = samples[(case, subject)]
+            median = _median(values)
+            row: dict[str, Any] = {
+                "benchmark": NAME,
+                "case": f"{case}, {tokens} tokens",
+                "subject": subject,
+                "metric": "per-token cost",
+                "unit": "us/token",
+                "median": median,
+                "spread": _iqr(values),
+                "repeats": len(values),
+            }
+            if subject.startswith("teleprinter"):
+                row["ratio"] = median / floor if floor else None
+                row["baseline"] = floor_name
+                if subject == "teleprinter" and case == "callback path":
+                    row["target"] = f"< {TARGET:.2f}x the bare loop"
+                    row["met"] = bool(floor) and median / floor < TARGET
+            rows.append(row)
+    return rows
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _iqr(values: list[float]) -> float:
+    if len(values) < 2:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[(3 * len(ordered)) // 4] - ordered[len(ordered) // 4]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'case':<36} {'subject':<34} {'us/token':>9} {'iqr':>7} {'ratio':>7}"]
+    for row in rows:
+        ratio = f"{row['ratio']:.3f}" if row.get("ratio") else ""
+        lines.append(f"{row['case']:<36} {row['subject']:<34} {row['median']:>9.2f} {row['spread']:>7.2f} {ratio:>7}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(run(quick="--quick" in sys.argv[1:], smoke="--smoke" in sys.argv[1:])))
