@@ -85,6 +85,9 @@ def test_summary_line_reads_well() -> None:
     run = feed(run_events(A, 0.0, [0.25, 0.5, 0.75], 1.0)).runs[A]
     assert summary_line(run) == "3 tokens · first token 250 ms · 4.0 tok/s · 1.00 s"
     assert summary_line(RunStats()) == "0 tokens · 0.00 s"
+    assert summary_line(run, detailed=True) == (
+        "3 tokens · first token 250 ms · 4.0 tok/s · gap p50/p95/max 250.0/250.0/250.0 ms · 1.00 s"
+    )
 
 
 def test_stats_from_a_real_stream_count_every_token() -> None:

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
             summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
             if not summarised and (args.stats or sys.stderr.isatty()):
-                sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last) + "\n")
+                sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last, detailed=args.stats) + "\n")
     if plain_on_tty:
         sys.stdout.write("\n")
     return 0

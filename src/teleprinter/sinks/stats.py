@@ -145,13 +145,19 @@ def _max(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-def summary_line(run: RunStats) -> str:
-    """The one-line summary printed after an answer: tokens, time to first token, tokens/s."""
+def summary_line(run: RunStats, detailed: bool = False) -> str:
+    """The one-line summary printed after an answer: tokens, time to first token, tokens/s.
+
+    ``detailed`` (``--stats``) adds the inter-token latency: median, 95th percentile and worst gap.
+    """
     ttft = run.time_to_first_token
     parts = [f"{run.output_tokens} tokens"]
     if ttft is not None:
         parts.append(f"first token {ttft * 1000:.0f} ms")
     if run.tokens_per_second:
         parts.append(f"{run.tokens_per_second:.1f} tok/s")
+    if detailed and run.gaps:
+        gaps = (run.latency(0.5), run.latency(0.95), max(run.gaps))
+        parts.append("gap p50/p95/max {:.1f}/{:.1f}/{:.1f} ms".format(*(gap * 1000 for gap in gaps)))
     parts.append(f"{run.elapsed:.2f} s")
     return " · ".join(parts)
