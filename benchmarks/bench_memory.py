@@ -13,6 +13,7 @@ Run a workload by hand: ``python -m benchmarks.bench_memory MODE FILE [STREAMS]`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_startup import teleprinter_command
-from benchmarks.harness import ROOT, TELEPRINTER, Row, make_row
+from benchmarks.harness import ROOT, TELEPRINTER, Row, make_row, summarise
 
 NAME = "memory"
 FLOOR = "model.stream, no handler"
@@ -148,52 +149,71 @@ def _measure(
 
 
 def _rows(
-    case: str, subject: str, samples: tuple[list[float], list[float]], baseline: tuple[str, float] | None
+    case: str, subject: str, samples: tuple[list[float], list[float]], floor: tuple[str, float, float] | None
 ) -> list[Row]:
+    """Peak and growth rows; ``floor`` is (baseline name, its median peak, its median growth)."""
     peaks, growths = samples
-    peak_row = make_row(NAME, case, subject, "peak RSS", "MiB", peaks)
-    if baseline is not None:
-        name, floor_peak = baseline
-        peak_row["ratio"] = peak_row["median"] / floor_peak
-        peak_row["baseline"] = name
-    if not growths:
-        return [peak_row]
-    return [peak_row, make_row(NAME, case, subject, "RSS growth over a tiny answer", "MiB", growths)]
+    rows = [make_row(NAME, case, subject, "peak RSS", "MiB", peaks)]
+    if growths:
+        rows.append(make_row(NAME, case, subject, "RSS growth over a tiny answer", "MiB", growths))
+    if floor is not None:
+        name, floor_peak, floor_growth = floor
+        for row, base in zip(rows, (floor_peak, floor_growth), strict=False):
+            row["ratio"] = row["median"] / base if base > 0 else None
+            row["baseline"] = name
+    return rows
+
+
+def _floor(name: str, samples: tuple[list[float], list[float]]) -> tuple[str, float, float]:
+    peaks, growths = samples
+    return name, summarise(peaks)[0], summarise(growths)[0] if growths else 0.0
+
+
+def _size(size: int) -> str:
+    return f"{size / 1e6:g} MB" if size >= 1_000_000 else f"{size / 1000:g} KB"
+
+
+def _smoke_rows(case_one: str, case_many: str, big: Path, each: Path, streams: int, cwd: str) -> list[Row]:
+    """Every workload once, cheaply: the teleprinter ones and the floor in child processes, the
+    other baselines in this process (their code must not rot, their figures do not matter)."""
+    with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):
+        child("stdout", str(big))
+        child("astream", str(each), streams)
+    floor_samples = _measure("stream", big, None, 1, 1, cwd)
+    floor = _floor(FLOOR, floor_samples)
+    rows = _rows(case_one, FLOOR, floor_samples, None)
+    for label, mode in (("CLI > /dev/null", "cli"), ("library, accumulated", "library")):
+        rows += _rows(f"{case_one}, {label}", TELEPRINTER, _measure(mode, big, None, 1, 1, cwd), floor)
+    rows += _rows(case_many, TELEPRINTER, _measure("astream-teleprinter", each, None, streams, 1, cwd), None)
+    return rows
 
 
 def run(quick: bool, smoke: bool = False) -> list[Row]:
-    size = 16_000 if smoke else 128_000 if quick else 1_000_000
-    per_stream = 500 if smoke else 2_000 if quick else 10_000
+    size = 16_000 if smoke else 64_000 if quick else 1_000_000
+    per_stream = 500 if smoke else 1_000 if quick else 10_000
     streams = 4 if smoke else 100
     repeats = 1 if smoke or quick else 2
-    case_one = f"{size / 1e6:g} MB answer"
-    case_many = f"{streams} concurrent streams of {per_stream / 1000:g} KB"
+    case_one = f"{_size(size)} answer"
+    case_many = f"{streams} concurrent streams of {_size(per_stream)}"
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="teleprinter-bench-") as cwd:
         big, tiny, each = Path(cwd) / "big.txt", Path(cwd) / "tiny.txt", Path(cwd) / "each.txt"
         big.write_text(answer_text(size), encoding="utf-8")
         tiny.write_text(TINY, encoding="utf-8")
-        small: Path | None = None if smoke else tiny
         each.write_text(answer_text(per_stream), encoding="utf-8")
-        floor = _measure("stream", big, small, 1, repeats, cwd)
-        floor_peak = sorted(floor[0])[len(floor[0]) // 2]
-        rows += _rows(case_one, FLOOR, floor, None)
+        if smoke:
+            return _smoke_rows(case_one, case_many, big, each, streams, cwd)
+        floor_samples = _measure("stream", big, tiny, 1, repeats, cwd)
+        floor = _floor(FLOOR, floor_samples)
+        rows += _rows(case_one, FLOOR, floor_samples, None)
         rows[0]["note"] = FLOOR_NOTE
-        rows += _rows(case_one, SEED, _measure("stdout", big, small, 1, repeats, cwd), (FLOOR, floor_peak))
-        for label, mode in (("teleprinter CLI > /dev/null", "cli"), ("teleprinter library", "library")):
-            found = _rows(case_one, TELEPRINTER, _measure(mode, big, small, 1, repeats, cwd), (FLOOR, floor_peak))
-            for row in found:
-                row["case"] = f"{case_one}, {label.removeprefix('teleprinter ')}"
-            rows += found
-        floor = _measure("astream", each, small, streams, repeats, cwd)
-        floor_peak = sorted(floor[0])[len(floor[0]) // 2]
-        rows += _rows(case_many, ASYNC_FLOOR, floor, None)
-        rows += _rows(
-            case_many,
-            TELEPRINTER,
-            _measure("astream-teleprinter", each, small, streams, repeats, cwd),
-            (ASYNC_FLOOR, floor_peak),
-        )
+        rows += _rows(case_one, SEED, _measure("stdout", big, tiny, 1, repeats, cwd), floor)
+        for label, mode in (("CLI > /dev/null", "cli"), ("library, accumulated", "library")):
+            rows += _rows(f"{case_one}, {label}", TELEPRINTER, _measure(mode, big, tiny, 1, repeats, cwd), floor)
+        floor_samples = _measure("astream", each, tiny, streams, repeats, cwd)
+        rows += _rows(case_many, ASYNC_FLOOR, floor_samples, None)
+        samples = _measure("astream-teleprinter", each, tiny, streams, repeats, cwd)
+        rows += _rows(case_many, TELEPRINTER, samples, _floor(ASYNC_FLOOR, floor_samples))
     return rows
 
 

@@ -161,7 +161,8 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
         }
         rows: list[Row] = []
         for case, (args, target_ms) in cases.items():
-            spawn_timing(command + args, cwd)  # warm the page cache and the .pyc files
+            if not smoke:
+                spawn_timing(command + args, cwd)  # warm the page cache and the .pyc files
             runs = [
                 (spawn_timing([sys.executable, "-c", "pass"], cwd), spawn_timing(command + args, cwd))
                 for _ in range(repeats)
