@@ -329,3 +329,36 @@ def test_custom_events_show_on_the_terminal_status_line() -> None:
     assert any(text.endswith("· progress: retrieving documents") and "waiting" in text for text in shown)
     assert shown[-1].endswith("· progress: checking the answer")
     assert "The answer" not in "".join(shown)
+
+
+CTRL_C_SCRIPT = """
+import sys, threading
+import teleprinter
+from teleprinter import ReplayChatModel
+model = ReplayChatModel.from_text(" ".join(["word"] * 5000), delay=0.01)
+try:
+    for event in teleprinter.stream(model, "hi"):
+        if type(event).__name__ == "Token":
+            sys.stdout.write("token\\n")
+            sys.stdout.flush()
+except KeyboardInterrupt:
+    print("interrupted; threads left:", threading.active_count())
+"""
+
+
+def test_ctrl_c_while_streaming_stops_the_worker_thread(tmp_path: Any) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "token\n"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert out.splitlines()[-1] == "interrupted; threads left: 1"
