@@ -25,9 +25,9 @@ async def test_interrupt_stops_generation_and_frees_the_model() -> None:
     reply = await chat.ask("Write a long story about a lighthouse keeper.")
     assert reply.status == "interrupted"
     assert reply.stats is not None and 3 <= reply.stats.chunks < 10
-    llama = model._llama()
-    assert llama.teleprinter_lock.acquire(blocking=False), "the generation thread still holds the model"
-    llama.teleprinter_lock.release()
+    lock = model._llama().lock
+    assert lock.acquire(blocking=False), "the generation thread still holds the model"
+    lock.release()
     chat.make_renderer = lambda name: InterruptingRenderer(chat, out, None)
     second = await chat.ask("What is the capital of France?")
     assert second.status == "complete" and second.text.strip()

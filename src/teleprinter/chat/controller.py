@@ -7,6 +7,7 @@ renderer factory it is given, so tests drive a whole chat with strings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -64,6 +65,7 @@ class Chat:
         make_renderer: RendererFactory,
         transcript: TranscriptWriter | None = None,
         switch_model: ModelSwitcher | None = None,
+        while_streaming: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self.session = session
         self.model = model
@@ -73,6 +75,7 @@ class Chat:
         self.make_renderer = make_renderer
         self.transcript = transcript
         self.switch_model = switch_model
+        self.while_streaming = while_streaming
         self.stats = Stats()
         self.runner = ReplyRunner()
 
@@ -90,7 +93,8 @@ class Chat:
         """Stream the answer to ``question``, then remember and record the turn however it ended."""
         renderer = self.make_renderer(self.info.name)
         try:
-            reply = await self.runner.run(self.model, self.session.messages(question), [renderer], self.stats)
+            with self.while_streaming():
+                reply = await self.runner.run(self.model, self.session.messages(question), [renderer], self.stats)
         finally:
             renderer.close()
         self._finish_line(reply)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -181,6 +182,34 @@ async def handle_line(chat: Chat, line: str) -> str | None:
         return await run_command(chat, text)
     await chat.ask(text[1:] if text.startswith("//") else text)
     return None
+
+
+@contextmanager
+def keys_not_echoed(stream: IO[str]) -> Iterator[None]:
+    """While an answer streams, keys typed on the terminal are kept for the next prompt, not echoed.
+
+    An echoed key would land in the middle of the answer and move the cursor the renderer
+    relies on. ``ISIG`` stays on, so Ctrl-C still arrives as SIGINT.
+    """
+    try:
+        import termios
+    except ImportError:  # no termios (Windows): nothing to hide
+        yield
+        return
+    try:
+        fd = stream.fileno()
+        saved = termios.tcgetattr(fd)
+    except (termios.error, OSError, ValueError):  # not a terminal
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        with suppress(termios.error, OSError):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def _catch_sigint(loop: asyncio.AbstractEventLoop, interrupt: Callable[[], bool]) -> bool:

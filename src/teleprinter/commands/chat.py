@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     from teleprinter.chat import transcript
     from teleprinter.chat.controller import Chat
-    from teleprinter.chat.repl import run_chat
+    from teleprinter.chat.repl import keys_not_echoed, run_chat
     from teleprinter.chat.session import ChatSession
 
     session = transcript.load(args.resume, args.system) if args.resume else ChatSession(args.system)
@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     chat = Chat(
         session, model, info, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
         transcript=writer, switch_model=lambda provider, name: build_model(args, provider, name),
+        while_streaming=lambda: keys_not_echoed(sys.stdin),
     )
     reader = make_reader(args, chat.notice)
     if sys.stdin.isatty():
@@ -82,11 +83,27 @@ def build_model(
 
 
 def renderer_factory(args: argparse.Namespace) -> RendererFactory:
-    """A fresh renderer per answer, on stdout."""
-    from teleprinter.render.plain import PlainRenderer
+    """A fresh renderer per answer on stdout: frames, Markdown and a status line on a terminal."""
+    from teleprinter.config import terminal_environment
+
+    environ = terminal_environment()
+    try:
+        from teleprinter.render.console import make_renderer
+    except ImportError:  # the console renderer is optional; plain text always works
+        from teleprinter.render.plain import PlainRenderer
+
+        return lambda model_name: PlainRenderer(sys.stdout, args.prefix)
 
     def make(model_name: str) -> Any:
-        return PlainRenderer(sys.stdout, args.prefix)
+        return make_renderer(
+            sys.stdout,
+            prefix=args.prefix,
+            markdown=getattr(args, "markdown", None),
+            color=getattr(args, "color", "auto"),
+            status_stream=sys.stderr,
+            model_name=model_name,
+            environ=environ,
+        )
 
     return make
 
