@@ -186,6 +186,20 @@ def test_triple_quote_blocks(text: str, open_: bool) -> None:
     assert is_open_block(text) is open_
 
 
+def test_completer_offers_command_names_only_for_slash_words() -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from teleprinter.chat.repl import command_completer
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in command_completer().get_completions(Document(text), CompleteEvent())]
+
+    assert complete("/re") == ["/reset", "/retry"]
+    assert complete("re") == []
+    assert complete("/save x") == []
+
+
 def test_unwrap_block() -> None:
     assert unwrap_block('"""\nline one\nline two\n"""') == "line one\nline two"
     assert unwrap_block("plain") == "plain"

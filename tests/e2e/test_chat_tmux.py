@@ -266,6 +266,15 @@ def test_unknown_command_gets_a_hint_and_the_chat_goes_on(term: Terminal) -> Non
     term.wait_text("OK, I will remember 4.")
 
 
+def test_tab_completes_slash_commands(term: Terminal) -> None:
+    scripted(term)
+    term.send("-l", "/sta")
+    term.send("Tab")
+    term.wait_text("> /stats")
+    term.send("Enter")
+    term.wait_text("no answers yet")
+
+
 def test_sigkill_mid_answer_leaves_a_valid_transcript_with_every_completed_turn(term: Terminal) -> None:
     scripted(term, "--transcript", "t.jsonl", delay="0.05")
     term.type("remember 5")

@@ -99,6 +99,24 @@ def key_bindings() -> Any:
     return bindings
 
 
+def command_completer() -> Any:
+    """Tab completes slash-command names (and nothing else: questions are free text)."""
+    from prompt_toolkit.completion import Completer, Completion
+
+    from teleprinter.chat.commands import COMMANDS
+
+    class SlashCompleter(Completer):
+        def get_completions(self, document: Any, complete_event: Any) -> Iterator[Completion]:
+            text = document.text_before_cursor
+            if not text.startswith("/") or " " in text:
+                return
+            for name in COMMANDS:
+                if name.startswith(text[1:]):
+                    yield Completion(f"/{name}", start_position=-len(text))
+
+    return SlashCompleter()
+
+
 class PromptReader:
     """prompt_toolkit line editing with persistent history (``history_file=None``: this session only)."""
 
@@ -113,6 +131,8 @@ class PromptReader:
         self.session: Any = PromptSession(
             history=history,
             key_bindings=key_bindings(),
+            completer=command_completer(),
+            complete_while_typing=False,
             prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
         )
         self.prompt = prompt
