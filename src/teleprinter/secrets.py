@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 
 VISIBLE = 4
 """How many trailing characters of a secret stay visible, so a user can tell keys apart."""
-MIN_SECRET_LENGTH = 6
-"""Shorter values are not scrubbed from text: replacing a 3-letter word everywhere helps no one."""
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not scrubbed from text: replacing a common word everywhere would garble messages."""
 SHORT_SECRET = 12
 """Secrets shorter than this are masked whole: four characters of an eight-character key is half of it."""
 
