@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 
@@ -94,6 +95,9 @@ def model_options(args: argparse.Namespace) -> Any:
         known=tuple(provider_names()),
     )
     provider = detection.name
+    logging.getLogger("teleprinter").debug("provider %s: %s", provider, detection.reason)
+    if detection.warning:
+        logging.getLogger("teleprinter").warning("%s", detection.warning)
     return ModelOptions(
         settings=settings,
         deployment=getattr(args, "deployment", None),
