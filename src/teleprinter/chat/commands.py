@@ -163,4 +163,8 @@ async def run_command(chat: Chat, line: str) -> str | None:
         hint = f" (did you mean /{close[0]}?)" if close else ""
         chat.notice(f"unknown command /{name}{hint}; /help lists the commands")
         return None
-    return await handler(chat, arg.strip())
+    try:
+        return await handler(chat, arg.strip())
+    except Exception as error:  # a command that breaks is reported; the conversation survives it
+        chat.notice(f"error: /{name.lower()}: {describe(error)}")
+        return None
