@@ -327,3 +327,16 @@ def test_embedded_model_ctrl_c_stops_generation_and_save_marks_it(term: Terminal
     term.send("C-d")
     assert term.wait_exit(30) == 0
     assert term.info("#{cursor_flag}") == "1"
+
+
+@pytest.mark.model
+def test_embedded_model_failure_is_one_line_and_the_chat_goes_on(term: Terminal) -> None:
+    term.start("--model", str(term.tmp_path / "missing.gguf"), "--max-tokens", "20", "--no-history")
+    term.wait_prompt(60)
+    term.type("Hello")
+    term.wait_text("error: could not load the model", 60)
+    term.wait_prompt()
+    term.type("/model local")
+    term.wait_text("model: gemma-3-270m (local)")
+    assert "paris" in term.ask("What is the capital of France?").lower()
+    assert "Traceback" not in term.screen()
