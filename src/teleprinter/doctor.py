@@ -214,9 +214,11 @@ def _embedded_path() -> Any:
 
 
 def _load(path: str) -> Any:
-    from teleprinter.providers.local import load_llama
+    """Load as the local provider would, so ``--online`` reuses the loaded model instead of loading it twice."""
+    from teleprinter.providers.local import LocalChatModel, load_llama
 
-    return load_llama(path, 512, 1)
+    model = LocalChatModel(model_path=path)
+    return load_llama(path, model.n_ctx, model.n_threads)
 
 
 def check_online(options: Any, provider: str) -> Check:
