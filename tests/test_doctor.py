@@ -118,6 +118,7 @@ def test_summary_counts_failures_and_warnings() -> None:
 # --- the command --------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_command_with_a_good_config(tmp_path: Path) -> None:
     result = doctor_cli(tmp_path, **GOOD)
     assert result.returncode == 0, result.stdout
@@ -127,6 +128,7 @@ def test_command_with_a_good_config(tmp_path: Path) -> None:
     assert result.stdout.rstrip().endswith("warning")
 
 
+@pytest.mark.e2e
 def test_command_with_a_missing_key(tmp_path: Path) -> None:
     env = {k: v for k, v in GOOD.items() if k != "AZURE_OPENAI_API_KEY"}
     result = doctor_cli(tmp_path, "--provider", "azure", **env)
@@ -136,6 +138,7 @@ def test_command_with_a_missing_key(tmp_path: Path) -> None:
     assert "fix: set AZURE_OPENAI_API_KEY" in result.stdout
 
 
+@pytest.mark.e2e
 def test_command_json(tmp_path: Path) -> None:
     env = {**GOOD, "AZURE_OPENAI_API_VERSION": "yesterday"}
     result = doctor_cli(tmp_path, "--json", **env)
@@ -146,6 +149,7 @@ def test_command_json(tmp_path: Path) -> None:
     assert KEY not in result.stdout
 
 
+@pytest.mark.e2e
 def test_command_in_a_terminal(tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
@@ -170,6 +174,7 @@ def test_command_in_a_terminal(tmp_path: Path) -> None:
     assert "\x1b[32mok" in text  # statuses in colour on a colour terminal
 
 
+@pytest.mark.e2e
 def test_online_check_streams_one_token(tmp_path: Path) -> None:
     with SSEServer() as server:
         result = doctor_cli(tmp_path, "--online", **server.azure_env())
@@ -179,6 +184,7 @@ def test_online_check_streams_one_token(tmp_path: Path) -> None:
         assert server.chat_requests()[0].body["max_completion_tokens"] == 1
 
 
+@pytest.mark.e2e
 def test_online_check_with_a_wrong_key_fails_naming_the_setting(tmp_path: Path) -> None:
     with SSEServer() as server:
         result = doctor_cli(tmp_path, "--online", **server.azure_env(AZURE_OPENAI_API_KEY=KEY))
