@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -52,6 +51,8 @@ def _terminal_size(stream: IO[str]) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `teleprinter --help` should not pay for it
+
     from teleprinter.batch import BatchOptions, LineWriter, arun_batch, read_prompts, summary_table
     from teleprinter.batch_view import LiveView, LogMonitor
     from teleprinter.providers import create_model
