@@ -10,6 +10,11 @@ One replayed answer of N tokens (20,000 in full mode; no pauses) streams through
   ``astream_events(version="v2")`` loop, and ``teleprinter.astream`` (the same loop translated
   into events and written through the renderer), plus the sync ``teleprinter.stream`` bridge.
 
+Costs are CPU time of this process (``time.process_time``), so other load on the machine
+inflates them less than wall time would. LangChain's own per-token cost grows with the length
+of the answer (``BaseChatModel.stream`` merges every chunk into the final message), which is
+why the figures depend on N.
+
 Run by hand: ``python -m benchmarks.bench_callbacks [--quick]``.
 """
 
@@ -51,10 +56,11 @@ def devnull_stdout() -> Iterator[IO[str]]:
 
 
 def timed(function: Callable[[], object]) -> float:
+    """CPU seconds of the process (all its threads): other work on a shared machine does not count."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     function()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 # -- the callback path ---------------------------------------------------------------------

@@ -61,7 +61,10 @@ def chunk_parts(chunk: GenerationChunk | ChatGenerationChunk | None) -> tuple[An
 
 def message_parts(message: BaseMessage) -> tuple[Any, ...]:
     """Non-text parts of a message chunk; shared with the ``astream_events`` source."""
-    parts: list[Any] = list(getattr(message, "tool_call_chunks", None) or ())
+    tool_call_chunks = getattr(message, "tool_call_chunks", None)
+    if not tool_call_chunks and type(message.content) is str and not message.additional_kwargs:
+        return ()  # the per-token common case: plain text only
+    parts: list[Any] = list(tool_call_chunks or ())
     if isinstance(message.content, list):
         parts.extend(
             block
