@@ -84,7 +84,8 @@ class Request:
 class SSEServer:
     """The server; use as a context manager. ``requests`` lists every request received."""
 
-    def __init__(self, api_key: str = API_KEY, deployments: Sequence[str] = (DEPLOYMENT,)) -> None:
+    def __init__(self, api_key: str | None = API_KEY, deployments: Sequence[str] = (DEPLOYMENT,)) -> None:
+        """``api_key=None`` accepts any key or none, like a local OpenAI-compatible server."""
         self.api_key = api_key
         self.deployments = set(deployments)
         self.default = Reply()
@@ -111,7 +112,7 @@ class SSEServer:
     def azure_env(self, **overrides: str) -> dict[str, str]:
         """The seed's four variables pointing at this server."""
         env = {
-            "AZURE_OPENAI_API_KEY": self.api_key,
+            "AZURE_OPENAI_API_KEY": self.api_key or API_KEY,
             "AZURE_OPENAI_ENDPOINT": self.url + "/",
             "AZURE_OPENAI_DEPLOYMENT_NAME": DEPLOYMENT,
             "AZURE_OPENAI_API_VERSION": API_VERSION,
@@ -168,7 +169,7 @@ class SSEServer:
 
     async def _azure(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
-        if request.headers.get("api-key") != self.api_key:
+        if self.api_key is not None and request.headers.get("api-key") != self.api_key:
             wrong = request.headers.get("api-key", "")
             return _error(401, f"Access denied due to invalid subscription key {wrong} or wrong API endpoint.")
         if not request.query.get("api-version"):
@@ -179,7 +180,7 @@ class SSEServer:
 
     async def _openai(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
-        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+        if self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return _error(401, "Incorrect API key provided.", "invalid_api_key")
         return await self._reply(request, body, azure=False)
 
