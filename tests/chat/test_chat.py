@@ -203,3 +203,40 @@ def test_completer_offers_command_names_only_for_slash_words() -> None:
 def test_unwrap_block() -> None:
     assert unwrap_block('"""\nline one\nline two\n"""') == "line one\nline two"
     assert unwrap_block("plain") == "plain"
+
+
+def test_unwritable_history_falls_back_to_memory_with_a_notice(tmp_path: Path) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.history import InMemoryHistory
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from teleprinter.chat.repl import PromptReader
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    notices: list[str] = []
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        reader = PromptReader(blocker / "teleprinter" / "chat_history", notices.append)
+    assert isinstance(reader.session.history, InMemoryHistory)
+    assert notices and notices[0].startswith("history is not kept")
+
+
+async def test_prompt_reader_keys_ctrl_c_clears_then_twice_exits() -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from teleprinter.chat.repl import PromptReader
+
+    notices: list[str] = []
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        reader = PromptReader(None, notices.append)
+        pipe.send_text("typed\x03first\x1b\rsecond\r")  # Ctrl-C clears "typed"; Alt-Enter adds a line
+        assert await reader.read() == "first\nsecond"
+        pipe.send_text('"""\rin a block\r"""\r')
+        assert await reader.read() == '"""\nin a block\n"""'
+        pipe.send_text("\x03\x03")
+        with pytest.raises(EOFError):
+            await reader.read()
+    assert notices == ["(Ctrl-C again within 2 s or Ctrl-D to exit)"]

@@ -28,6 +28,16 @@ def test_resume_continues_the_conversation_and_appends_to_it(tmp_path: Path) -> 
     assert [r.get("user") for r in records if r["type"] == "turn"] == ["remember 5", "what number?", "system?"]
 
 
+def test_resume_into_another_transcript_copies_the_conversation_first(tmp_path: Path) -> None:
+    chat(tmp_path, "remember 5\n", "--transcript", "a.jsonl")
+    code, out, _ = chat(tmp_path, "hi\n", "--resume", "a.jsonl", "--transcript", "b.jsonl")
+    assert code == 0
+    code, out, _ = chat(tmp_path, "what number?\n", "--resume", "b.jsonl")
+    assert "You told me 5." in out
+    users = [json.loads(line)["user"] for line in (tmp_path / "b.jsonl").read_text().splitlines()]
+    assert users == ["remember 5", "hi", "what number?"]
+
+
 def test_save_jsonl_can_be_resumed(tmp_path: Path) -> None:
     code, out, _ = chat(tmp_path, "remember 8\n/save saved.jsonl\n")
     assert code == 0 and "saved 1 turns to saved.jsonl (jsonl)" in out

@@ -126,8 +126,12 @@ class PromptReader:
 
         history: History = InMemoryHistory()
         if history_file is not None:
-            history_file.parent.mkdir(parents=True, exist_ok=True)
-            history = FileHistory(str(history_file))
+            try:
+                history_file.parent.mkdir(parents=True, exist_ok=True)
+                history_file.touch()
+                history = FileHistory(str(history_file))
+            except OSError as error:  # a read-only home must not stop the chat
+                notice(f"history is not kept: cannot write {history_file} ({error.strerror})")
         self.session: Any = PromptSession(
             history=history,
             key_bindings=key_bindings(),

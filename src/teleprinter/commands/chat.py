@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
     model, info = build_model(args)
     path = args.transcript or args.resume
     writer = transcript.TranscriptWriter(path) if path else None
-    if writer is not None and args.system:
+    if writer is not None and args.resume and path != args.resume:
+        for record in transcript.session_records(session):  # the new file must stand on its own
+            writer.write(record)
+    elif writer is not None and args.system:
         writer.write(transcript.system_record(args.system))
     chat = Chat(
         session, model, info, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
