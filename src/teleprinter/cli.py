@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 model or runtime error, 2 usage or configuration error, 130 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -81,15 +82,26 @@ def _error(message: str) -> None:
 
 def _notice(what: str) -> None:
     """Say on stderr, on a line of its own, why the answer stopped; the partial text stays."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
-    except (OSError, ValueError):
-        pass
-    try:
+    with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(f"\nteleprinter: {what}\n")
         sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+
+
+def _configure_logging(debug: bool) -> None:
+    """Library log records (LangChain's "Error in ... callback" among them) reach stderr only
+    under ``--debug``: without it, errors reach the user as the one line ``_run`` prints."""
+    import logging
+
+    if debug:
+        from teleprinter.secrets import RedactingFilter
+
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactingFilter())
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _configure_logging(args.debug)
     return _run(args)
 
 
