@@ -255,3 +255,14 @@ def test_live_view_follows_a_real_batch_and_leaves_only_the_answers() -> None:
     shown = [line for line in screen_of(err.getvalue(), 50) if line]
     assert sorted(shown) == sorted(f"[q{n}] reply to question {n}" for n in range(5))
     assert "Processing: 5/5" in err.getvalue()
+
+
+def test_stdout_lines_can_be_cleaned_for_a_terminal() -> None:
+    from teleprinter.render.sanitize import sanitize
+
+    out = io.StringIO()
+    items = [BatchItem("x", "q")]
+    model = ReplayChatModel(responder=lambda messages: "title \x1b]0;pwned\x07 and\nbell\a")
+    asyncio.run(arun_batch(items, model, BatchOptions(), writer=LineWriter(out, clean=sanitize)))
+    assert "\x1b" not in out.getvalue() and "\a" not in out.getvalue()
+    assert out.getvalue() == "[x] title ␛]0;pwned␇ and\n[x] bell␇\n"

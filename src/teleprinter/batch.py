@@ -163,12 +163,20 @@ def is_complete(folder: Path, item: BatchItem) -> bool:
 class LineWriter:
     """One shared stream; every write is whole lines, so answers never mix inside a line."""
 
-    def __init__(self, stream: IO[str], printer: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        printer: Callable[[str], None] | None = None,
+        clean: Callable[[str], str] | None = None,
+    ) -> None:
         self.stream = stream
         self._printer = printer
+        self._clean = clean  # on a terminal: neutralise control characters from the model
         self._lock = threading.Lock()
 
     def write_lines(self, text: str) -> None:
+        if self._clean is not None:
+            text = self._clean(text)
         with self._lock:
             if self._printer is not None:
                 self._printer(text)

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.batch import BatchOptions, LineWriter, arun_batch, read_prompts, summary_table
     from teleprinter.batch_view import LiveView, LogMonitor
     from teleprinter.providers import create_model
+    from teleprinter.render.sanitize import sanitize
     from teleprinter.sinks.stats import Stats
 
     items = read_prompts(args.file)
@@ -67,13 +68,14 @@ def run(args: argparse.Namespace) -> int:
         out_dir=Path(args.out) if args.out else None,
         system=args.system,
     )
+    clean = sanitize if _is_tty(sys.stdout) else None
     monitor: LiveView | LogMonitor
     if _is_tty(sys.stderr):
         view = monitor = LiveView(sys.stderr, *_terminal_size(sys.stderr))
-        writer = LineWriter(sys.stdout, lambda text: view.print_above(sys.stdout, text))
+        writer = LineWriter(sys.stdout, lambda text: view.print_above(sys.stdout, text), clean)
     else:
         monitor = LogMonitor(sys.stderr)
-        writer = LineWriter(sys.stdout)
+        writer = LineWriter(sys.stdout, clean=clean)
     stats = Stats()
     outcomes: list[Any] = []
     try:
