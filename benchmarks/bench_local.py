@@ -401,7 +401,19 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
     cli_rows = _rows(f"CLI subprocess, {tokens} tokens", raw_cli, own_cli)
     if not smoke and cli_rows[3].get("met") is False:
         cli_rows[3]["note"] = import_profile(*cli_commands(model, llama, 4))
+    _release(llama)
     return rows + cli_rows
+
+
+def _release(llama: Any) -> None:
+    """Free the model now: left to interpreter shutdown, llama_cpp's ``__del__`` fails noisily."""
+    from teleprinter.providers import local
+
+    models = getattr(local, "_models", {})
+    for key, loaded in list(models.items()):
+        if getattr(loaded, "llama", loaded) is llama:
+            del models[key]
+    llama.close()
 
 
 if __name__ == "__main__":

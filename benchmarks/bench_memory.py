@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -108,21 +109,42 @@ def child(mode: str, path: str, streams: int = 100) -> None:
 # ---------------------------------------------------------------------------------------- parent side
 
 
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+"""Runs a command and prints its peak RSS (KiB) and exit code.
+
+Linux carries the RSS high-water mark of the process that execs into the new program, so a
+workload spawned straight from this (large) benchmark process would report at least our own
+RSS. Forking from this small launcher keeps that floor at the launcher's few MiB instead.
+"""
+
+
 def peak_rss_mb(command: Sequence[str], cwd: str | Path) -> float:
     """Peak resident set size of a child process, in MiB; its stdout goes to /dev/null."""
-    process = subprocess.Popen(
-        list(command), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=cwd
+    executable = shutil.which(command[0]) or command[0]
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, executable, *command[1:]],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+        check=False,
     )
-    assert process.stderr is not None
-    errors = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    process.stderr.close()
-    if process.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(command)} failed ({process.returncode}): {errors.decode(errors='replace')[-500:]}"
-        )
-    return usage.ru_maxrss / 1024
+    try:
+        kib, code = (int(part) for part in result.stdout.split())
+    except ValueError:
+        code, kib = -1, 0
+    if code != 0 or result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({code}): {result.stderr[-500:]}")
+    return kib / 1024
 
 
 def _workload(mode: str, path: Path, streams: int, cwd: str) -> list[str]:

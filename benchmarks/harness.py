@@ -548,9 +548,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for outcome in outcomes:
         if outcome.status != "ok":
             print(f"{outcome.name}: {outcome.status} - {outcome.detail}")
+    shown: set[tuple[str, str]] = set()
     for row in rows:
-        if row.get("note") and "\n" not in (row["note"] or ""):
-            print(f"note ({row['benchmark']} / {row['case']}): {row['note']}")
+        note = row.get("note")
+        if note and "\n" not in note and (row["benchmark"], note) not in shown:
+            shown.add((row["benchmark"], note))
+            print(f"note ({row['benchmark']} / {row['case']}): {note}")
     output = args.output
     if output is None and not (args.quick or args.smoke or args.only or args.no_write):
         output = DEFAULT_OUTPUT
