@@ -387,9 +387,9 @@ def _inside_rows(case: str, raw: list[Sample], own: list[Sample]) -> list[Row]:
 
 
 def run(quick: bool, smoke: bool = False) -> list[Row]:
-    max_tokens = 8 if smoke else 48 if quick else 256
-    repeats = 1 if smoke else 2 if quick else 9
-    cli_repeats = 1 if smoke or quick else 5
+    max_tokens = 8 if smoke else 48 if quick else 160
+    repeats = 1 if smoke else 2 if quick else 7
+    cli_repeats = 1 if smoke or quick else 3
     raw, own, model, llama = in_process(max_tokens, repeats)
     tokens = own[0].tokens
     case = f"in-process, {tokens} tokens"
