@@ -58,6 +58,7 @@ def test_pipe_output_is_plain_text(tmp_path: Path) -> None:
         (["--resume", "missing.jsonl"], "transcript not found: missing.jsonl"),
         (["--replay-script", "nowhere.py:answer"], "replay script not found: nowhere.py"),
         (["--replay-script", "no-colon"], "bad --replay-script 'no-colon'"),
+        (["--provider", "replay", "--replay", "missing.txt"], "replay file not found: missing.txt"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

@@ -340,3 +340,12 @@ def test_embedded_model_failure_is_one_line_and_the_chat_goes_on(term: Terminal)
     term.wait_text("model: gemma-3-270m (local)")
     assert "paris" in term.ask("What is the capital of France?").lower()
     assert "Traceback" not in term.screen()
+
+
+def test_a_model_that_cannot_be_built_ends_the_chat_with_one_line_and_exit_2(term: Terminal) -> None:
+    term.start("--provider", "replay", "--replay", "missing.txt")
+    assert term.wait_exit() == 2
+    screen = term.screen()
+    assert "teleprinter: error: replay file not found: missing.txt" in screen
+    assert "Traceback" not in screen
+    assert term.info("#{cursor_flag}") == "1"

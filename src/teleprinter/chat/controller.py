@@ -6,7 +6,7 @@ renderer factory it is given, so tests drive a whole chat with strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -57,7 +57,7 @@ class Chat:
     def __init__(
         self,
         session: ChatSession,
-        model: BaseChatModel,
+        model: BaseChatModel | Awaitable[tuple[BaseChatModel, ModelInfo]],
         info: ModelInfo,
         *,
         out: IO[str],
@@ -68,7 +68,12 @@ class Chat:
         while_streaming: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self.session = session
-        self.model = model
+        self._model: BaseChatModel | None = None
+        self._loading: Awaitable[tuple[BaseChatModel, ModelInfo]] | None = None
+        if isinstance(model, Awaitable):
+            self._loading = model  # still being built (imports are slow); the first question waits for it
+        else:
+            self._model = model
         self.info = info
         self.out = out
         self.err = err
@@ -89,12 +94,21 @@ class Chat:
         self.err.write(text + "\n")
         self.err.flush()
 
+    async def model(self) -> BaseChatModel:
+        """The model, once built; a failure to build it is raised here (it ends the chat)."""
+        if self._loading is not None:
+            model, self.info = await self._loading
+            self._loading, self._model = None, model
+        assert self._model is not None
+        return self._model
+
     async def ask(self, question: str) -> Reply:
         """Stream the answer to ``question``, then remember and record the turn however it ended."""
+        model = await self.model()
         renderer = self.make_renderer(self.info.name)
         try:
             with self.while_streaming():
-                reply = await self.runner.run(self.model, self.session.messages(question), [renderer], self.stats)
+                reply = await self.runner.run(model, self.session.messages(question), [renderer], self.stats)
         finally:
             renderer.close()
         self._finish_line(reply)
@@ -131,7 +145,7 @@ class Chat:
             self.transcript.write(reset_record())
 
     def use_model(self, model: BaseChatModel, info: ModelInfo) -> None:
-        self.model = model
+        self._loading, self._model = None, model
         self.info = info
 
     def close(self) -> None:

@@ -32,6 +32,9 @@ class Reader(Protocol):
 
     async def read(self) -> str: ...
 
+    def fail(self, failed: asyncio.Future[Any]) -> None:
+        """Something the chat needs (the model) could not be made: end reading with its error."""
+
 
 def history_path(data_dir: Path) -> Path:
     """Where the prompt history lives inside the user's data directory (the CLI finds that)."""
@@ -142,9 +145,18 @@ class PromptReader:
         self.prompt = prompt
         self.notice = notice
         self.guard = ExitGuard()
+        self._failure: BaseException | None = None
+
+    def fail(self, failed: asyncio.Future[Any]) -> None:
+        self._failure = failed.exception()
+        app = self.session.app
+        if app.is_running:
+            app.exit(exception=self._failure)
 
     async def read(self) -> str:
         while True:
+            if self._failure is not None:
+                raise self._failure
             try:
                 text: str = await self.session.prompt_async(self.prompt, handle_sigint=False)
             except KeyboardInterrupt:
@@ -161,8 +173,14 @@ class LineReader:
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
+        self._failure: BaseException | None = None
+
+    def fail(self, failed: asyncio.Future[Any]) -> None:
+        self._failure = failed.exception()
 
     async def read(self) -> str:
+        if self._failure is not None:
+            raise self._failure
         text = self._line()
         while is_open_block(text):
             text += "\n" + self._line(inside_block=True)

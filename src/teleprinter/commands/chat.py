@@ -13,8 +13,11 @@ from teleprinter.commands.common import add_display_arguments, add_model_argumen
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from teleprinter.chat.controller import ModelInfo, RendererFactory
+    from teleprinter.chat.controller import ModelInfo, ModelSwitcher, RendererFactory
     from teleprinter.chat.repl import Reader
+    from teleprinter.chat.session import ChatSession
+    from teleprinter.chat.transcript import TranscriptWriter
+    from teleprinter.providers import ModelOptions
 
 
 def add_parser(subparsers: Any) -> None:
@@ -42,12 +45,9 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from teleprinter.chat import transcript
-    from teleprinter.chat.controller import Chat
-    from teleprinter.chat.repl import keys_not_echoed, run_chat
     from teleprinter.chat.session import ChatSession
 
     session = transcript.load(args.resume, args.system) if args.resume else ChatSession(args.system)
-    model, info = build_model(args)
     path = args.transcript or args.resume
     writer = transcript.TranscriptWriter(path) if path else None
     if writer is not None and args.resume and path != args.resume:
@@ -55,34 +55,53 @@ def run(args: argparse.Namespace) -> int:
             writer.write(record)
     elif writer is not None and args.system:
         writer.write(transcript.system_record(args.system))
+    return asyncio.run(talk(args, session, writer))
+
+
+async def talk(args: argparse.Namespace, session: ChatSession, writer: TranscriptWriter | None) -> int:
+    """The prompt comes up at once; the model (and LangChain with it) is built meanwhile on a thread."""
+    import asyncio
+
+    from teleprinter.chat.controller import Chat, ModelInfo
+    from teleprinter.chat.repl import keys_not_echoed, run_chat
+
+    options = None if args.replay_script else model_options(args)
+    expected = ModelInfo("replay", "scripted") if options is None else ModelInfo(options.provider, options.model or "")
+    loading = asyncio.get_running_loop().run_in_executor(None, build_model, args, options)
     chat = Chat(
-        session, model, info, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
-        transcript=writer, switch_model=lambda provider, name: build_model(args, provider, name),
-        while_streaming=lambda: keys_not_echoed(sys.stdin),
+        session, loading, expected, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
+        transcript=writer, switch_model=switcher(args, options), while_streaming=lambda: keys_not_echoed(sys.stdin),
     )
     reader = make_reader(args, chat.notice)
+    loading.add_done_callback(lambda done: None if done.cancelled() or not done.exception() else reader.fail(done))
     if sys.stdin.isatty():
         resumed = f" · {len(session.turns)} turns resumed from {args.resume}" if args.resume else ""
-        chat.say(f"teleprinter chat · {info}{resumed} · /help for commands, Ctrl-D to leave")
-    return asyncio.run(run_chat(chat, reader))
+        chat.say(f"teleprinter chat · {chat.info}{resumed} · /help for commands, Ctrl-D to leave")
+    return await run_chat(chat, reader)
 
 
-def build_model(
-    args: argparse.Namespace, provider: str | None = None, name: str | None = None
-) -> tuple[BaseChatModel, ModelInfo]:
-    """The model the flags ask for, or (``/model``) another ``provider`` and ``name`` with the same tuning."""
+def build_model(args: argparse.Namespace, options: ModelOptions | None) -> tuple[BaseChatModel, ModelInfo]:
+    """The model ``options`` describe, or (``--replay-script``, no options) the scripted one."""
     from teleprinter.chat.controller import ModelInfo, model_label
     from teleprinter.providers import create_model
 
-    if args.replay_script and provider is None:
+    if options is None:
         from teleprinter.chat.scripted import scripted_model
 
         return scripted_model(args.replay_script, args.delay), ModelInfo("replay", "scripted")
-    options = model_options(args)
-    if provider is not None:
-        options = replace(options, provider=provider, model=name, model_path=name if provider == "local" else None)
     model = create_model(options)
     return model, ModelInfo(options.provider, model_label(model))
+
+
+def switcher(args: argparse.Namespace, options: ModelOptions | None) -> ModelSwitcher:
+    """``/model PROVIDER [MODEL]``: the same tuning flags, another provider or model."""
+
+    def switch(provider: str, name: str | None) -> tuple[BaseChatModel, ModelInfo]:
+        base = options if options is not None else model_options(args)
+        local = provider == "local"
+        return build_model(args, replace(base, provider=provider, model=name, model_path=name if local else None))
+
+    return switch
 
 
 def renderer_factory(args: argparse.Namespace) -> RendererFactory:
