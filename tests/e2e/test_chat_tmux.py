@@ -349,3 +349,13 @@ def test_a_model_that_cannot_be_built_ends_the_chat_with_one_line_and_exit_2(ter
     assert "teleprinter: error: replay file not found: missing.txt" in screen
     assert "Traceback" not in screen
     assert term.info("#{cursor_flag}") == "1"
+
+
+def test_pasting_several_lines_sends_one_message(term: Terminal) -> None:
+    scripted(term)
+    term.tmux("set-buffer", "first pasted line\nsecond pasted line")
+    term.tmux("paste-buffer", "-p", "-t", "chat")  # -p: bracketed paste, as terminals do
+    term.wait_text("second pasted line")
+    term.send("Enter")
+    term.wait_text("second pasted line (turn 1)")
+    assert "echo: first pasted line\nsecond pasted line (turn 1)" in term.screen()
