@@ -227,6 +227,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         ratio = f"{row['ratio']:.3f}" if row.get("ratio") else ""
         lines.append(f"{row['case']:<36} {row['subject']:<34} {row['median']:>9.2f} {row['spread']:>7.2f} {ratio:>7}")
+    lines.extend(f"  {row['subject']} ({row['case']}): {row['note']}" for row in rows if row.get("note"))
     return "\n".join(lines)
 
 
