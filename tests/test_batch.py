@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -266,3 +268,47 @@ def test_stdout_lines_can_be_cleaned_for_a_terminal() -> None:
     asyncio.run(arun_batch(items, model, BatchOptions(), writer=LineWriter(out, clean=sanitize)))
     assert "\x1b" not in out.getvalue() and "\a" not in out.getvalue()
     assert out.getvalue() == "[x] title ␛]0;pwned␇ and\n[x] bell␇\n"
+
+
+# -- in a real terminal --------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not Path("/usr/bin/tmux").exists() and not __import__("shutil").which("tmux"), reason="no tmux")
+def test_live_view_in_tmux_shows_progress_then_leaves_answers_and_summary(tmp_path: Path) -> None:
+    import shutil
+    import uuid
+
+    prompts = [(f"p{n}", f"question {n}") for n in range(4)]
+    answers = {p: " ".join(["word"] * 30) + f"\nend of {i}" for i, p in prompts}
+    write_prompts(tmp_path / "p.jsonl", prompts)
+    write_book(tmp_path / "b.json", answers)
+    socket = f"tp-batch-{uuid.uuid4().hex[:10]}"
+    teleprinter = shutil.which("teleprinter") or str(Path(sys.executable).parent / "teleprinter")
+    command = f"{teleprinter} batch p.jsonl --replay b.json --delay 0.03 -j 2; echo EXIT=$?"
+
+    def tmux(*args: str) -> str:
+        done = subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, timeout=20, check=True)
+        return done.stdout
+
+    tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "30", "-c", str(tmp_path),
+         "env PS1='$ ' TERM=screen-256color bash --norc --noprofile")
+    try:
+        tmux("send-keys", "-t", "b", "-l", command)
+        tmux("send-keys", "-t", "b", "Enter")
+        deadline = time.monotonic() + 120
+        seen_progress = False
+        while time.monotonic() < deadline:
+            screen = tmux("capture-pane", "-p", "-t", "b")
+            seen_progress |= "Processing: " in screen and "[p" in screen
+            if re.search(r"EXIT=\d", screen):
+                break
+            time.sleep(0.05)
+        assert "EXIT=0" in screen
+        assert seen_progress
+        assert "Processing:" not in screen  # the view erased itself
+        for item_id, _ in prompts:
+            assert f"[{item_id}] end of {item_id}" in screen
+        assert "total  4 ok" in screen
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=20)
