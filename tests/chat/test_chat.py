@@ -240,3 +240,25 @@ async def test_prompt_reader_keys_ctrl_c_clears_then_twice_exits() -> None:
         with pytest.raises(EOFError):
             await reader.read()
     assert notices == ["(Ctrl-C again within 2 s or Ctrl-D to exit)"]
+
+
+async def test_ctrl_c_while_the_model_is_still_being_built_stops_the_wait_not_the_build() -> None:
+    import asyncio
+
+    built: asyncio.Future[tuple[ReplayChatModel, ModelInfo]] = asyncio.get_running_loop().create_future()
+    out, err = io.StringIO(), io.StringIO()
+    chat = Chat(
+        ChatSession(), built, ModelInfo("replay", ""), out=out, err=err, make_renderer=lambda n: PlainRenderer(out)
+    )
+    asking = asyncio.ensure_future(chat.ask("remember 2"))
+    while not chat.runner.busy:
+        await asyncio.sleep(0)
+    assert chat.runner.interrupt()
+    reply = await asking
+    assert reply.status == "interrupted" and reply.text == ""
+    assert "[interrupted] before the answer began" in err.getvalue()
+    assert not built.cancelled()
+    built.set_result((ReplayChatModel(responder=answer, delays=[0.0]), ModelInfo("replay", "scripted")))
+    await chat.ask("what number?")
+    assert out.getvalue() == "You told me 2.\n"
+    assert chat.info.name == "scripted"

@@ -6,12 +6,13 @@ renderer factory it is given, so tests drive a whole chat with strings.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from teleprinter.chat.reply import Reply, ReplyRunner
+from teleprinter.chat.reply import Interrupted, Reply, ReplyRunner
 from teleprinter.chat.session import ChatSession, Turn
 from teleprinter.chat.transcript import TranscriptWriter, reset_record, system_record, turn_record
 from teleprinter.sinks.stats import Stats
@@ -97,20 +98,20 @@ class Chat:
     async def model(self) -> BaseChatModel:
         """The model, once built; a failure to build it is raised here (it ends the chat)."""
         if self._loading is not None:
-            model, self.info = await self._loading
+            model, self.info = await asyncio.shield(self._loading)  # Ctrl-C stops the wait, not the build
             self._loading, self._model = None, model
         assert self._model is not None
         return self._model
 
     async def ask(self, question: str) -> Reply:
         """Stream the answer to ``question``, then remember and record the turn however it ended."""
-        model = await self.model()
-        renderer = self.make_renderer(self.info.name)
-        try:
-            with self.while_streaming():
-                reply = await self.runner.run(model, self.session.messages(question), [renderer], self.stats)
-        finally:
-            renderer.close()
+        with self.while_streaming():
+            try:
+                model = await self.runner.guarded(self.model())
+            except Interrupted:  # Ctrl-C while the model was still being built: the question counts as asked
+                reply = Reply("", "interrupted")
+            else:
+                reply = await self._stream(model, question)
         self._finish_line(reply)
         turn = Turn(question, reply.text, reply.status, model=self.info.name)
         if reply.stats is not None and reply.status != "failed":
@@ -123,14 +124,23 @@ class Chat:
         self._report(reply)
         return reply
 
+    async def _stream(self, model: BaseChatModel, question: str) -> Reply:
+        renderer = self.make_renderer(self.info.name)
+        try:
+            return await self.runner.run(model, self.session.messages(question), [renderer], self.stats)
+        finally:
+            renderer.close()
+
     def _finish_line(self, reply: Reply) -> None:
         if reply.text and not reply.text.endswith("\n"):
             self.out.write("\n")
         self.out.flush()
 
     def _report(self, reply: Reply) -> None:
-        if reply.status == "interrupted":
+        if reply.status == "interrupted" and reply.text:
             self.notice("[interrupted] the partial answer is kept; /retry asks again")
+        elif reply.status == "interrupted":
+            self.notice("[interrupted] before the answer began; /retry asks again")
         elif reply.status == "failed" and reply.error is not None:
             self.notice(f"error: {describe(reply.error)} (/retry to try again)")
 

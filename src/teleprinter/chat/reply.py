@@ -9,9 +9,9 @@ tokens, HTTP providers close the connection. LangChain reports the run as failed
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from teleprinter.chat.session import Status
 from teleprinter.sinks import Sink
@@ -22,6 +22,9 @@ from teleprinter.sources.callbacks import EventCallbackHandler
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
+
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -48,11 +51,15 @@ async def astream_answer(
         pass
 
 
+class Interrupted(Exception):
+    """What :meth:`ReplyRunner.guarded` raises when Ctrl-C stopped the wait."""
+
+
 class ReplyRunner:
-    """Runs one reply at a time; :meth:`interrupt` (wired to SIGINT) cancels the running one."""
+    """Runs one thing at a time that Ctrl-C may stop; :meth:`interrupt` (wired to SIGINT) cancels it."""
 
     def __init__(self) -> None:
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Future[Any] | None = None
         self._interrupted = False
 
     @property
@@ -60,32 +67,37 @@ class ReplyRunner:
         return self._task is not None and not self._task.done()
 
     def interrupt(self) -> bool:
-        """Stop the running reply; ``False`` when nothing was running."""
-        if not self.busy:
+        """Stop what is running; ``False`` when nothing was."""
+        if self._task is None or self._task.done():
             return False
         self._interrupted = True
-        assert self._task is not None
         self._task.cancel()
         return True
+
+    async def guarded(self, awaitable: Awaitable[T]) -> T:
+        """Await ``awaitable`` as a task :meth:`interrupt` can cancel; raises :class:`Interrupted` if it did."""
+        self._interrupted = False
+        task: asyncio.Future[T] = asyncio.ensure_future(awaitable)
+        self._task = task
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if not self._interrupted:
+                raise
+            raise Interrupted() from None
+        finally:
+            self._task = None
 
     async def run(
         self, model: BaseChatModel, messages: Sequence[BaseMessage], sinks: Sequence[Sink], stats: Stats
     ) -> Reply:
         accumulation = Accumulation()
-        self._interrupted = False
-        self._task = asyncio.ensure_future(
-            astream_answer(model, messages, sinks, stats=stats, accumulation=accumulation)
-        )
         try:
-            await self._task
+            await self.guarded(astream_answer(model, messages, sinks, stats=stats, accumulation=accumulation))
             status: Status = "complete"
             error: BaseException | None = None
-        except asyncio.CancelledError:
-            if not self._interrupted:
-                raise
+        except Interrupted:
             status, error = "interrupted", None
         except Exception as failure:  # any model or network failure ends the turn, not the chat
             status, error = "failed", failure
-        finally:
-            self._task = None
         return Reply(accumulation.text(), status, error, stats.last)
