@@ -262,3 +262,27 @@ async def test_ctrl_c_while_the_model_is_still_being_built_stops_the_wait_not_th
     await chat.ask("what number?")
     assert out.getvalue() == "You told me 2.\n"
     assert chat.info.name == "scripted"
+
+
+def test_keys_are_not_echoed_while_an_answer_streams_and_echo_comes_back() -> None:
+    import os
+    import pty
+    import termios
+
+    from teleprinter.chat.repl import keys_not_echoed
+
+    leader, follower = pty.openpty()
+    try:
+        with os.fdopen(follower, "r", closefd=False) as stream:
+            before = termios.tcgetattr(follower)
+            assert before[3] & termios.ECHO
+            with keys_not_echoed(stream):
+                during = termios.tcgetattr(follower)
+                assert not during[3] & termios.ECHO
+                assert during[3] & termios.ISIG  # Ctrl-C still interrupts
+            assert termios.tcgetattr(follower) == before
+        with keys_not_echoed(io.StringIO()):  # not a terminal: nothing to do, no error
+            pass
+    finally:
+        os.close(leader)
+        os.close(follower)
