@@ -100,3 +100,34 @@ def test_blocks_are_separated_by_one_blank_line_and_prefix_hangs() -> None:
     rows = stream(chunked("Para one is long enough to wrap here.\n\nPara two.", [5]), 24, 10, markdown=True,
                   prefix="» ").rows
     assert rows == ["» Para one is long", "  enough to wrap here.", "", "» Para two."]
+
+
+def test_a_huge_code_block_is_committed_in_parts_with_every_line_once() -> None:
+    code = "\n".join(f"value_{n:04d} = {n}" for n in range(400))
+    text = f"```python\n{code}\n```\n\nAfter."
+    chunked_run = stream(chunked(text, [7]), 40, 12, markdown=True, step=0.01)
+    assert chunked_run.rows == stream([text], 40, 12, markdown=True).rows
+    lines = [row for row in chunked_run.rows if "value_" in row]
+    assert lines == [f"  value_{n:04d} = {n}" for n in range(400)]
+    assert chunked_run.rows[-1] == "After."
+
+
+def test_a_huge_list_keeps_its_numbering_across_parts() -> None:
+    text = "\n".join(f"{n}. item number {n}" for n in range(1, 301))
+    rows = stream(chunked(text, [5]), 40, 12, markdown=True, step=0.01).rows
+    assert [row.split()[0] for row in rows] == [f"{n}." for n in range(1, 301)]
+    assert all(row.endswith(f"item number {row.split()[0][:-1]}") for row in rows)
+
+
+def test_a_huge_single_line_paragraph_keeps_every_word_in_order() -> None:
+    words = [f"w{n:04d}" for n in range(1500)]
+    text = " ".join(f"**{word}**" if n % 7 == 0 else word for n, word in enumerate(words))
+    rows = stream(chunked(text, [4]), 50, 12, markdown=True, step=0.01).rows
+    assert " ".join(rows).replace("*", "").split() == words
+    assert all(len(row) <= 50 for row in rows)
+
+
+def test_a_huge_quote_keeps_its_bar_on_every_line() -> None:
+    text = "\n".join(f"> quoted line {n:03d}" for n in range(300))
+    rows = stream(chunked(text, [6]), 40, 12, markdown=True, step=0.01).rows
+    assert rows == [f"│ quoted line {n:03d}" for n in range(300)]

@@ -12,6 +12,7 @@ never needs to reach above the screen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -287,11 +288,14 @@ class MarkdownLayout:
         self._tail = ""
         self._pending: list[str] = []
         self._done = 0  # blocks already final in this document
+        self._continuing = False  # the tail starts with the rest of a block that was cut
+        self._cut_at = CUT_AT
 
     def feed(self, text: str) -> None:
         self._pending.append(text)
 
     def update(self, width: int, cap: int) -> tuple[list[str], list[str]]:
+        final = self._cut(width)
         nodes = self._parse()
         complete = self._tail.count("\n")
         keep = 0  # nodes before this are final: a later block's first two lines are complete
@@ -299,10 +303,10 @@ class MarkdownLayout:
             if _start(nodes[number]) + 1 < complete:
                 keep = number
                 break
-        final = self._final(nodes[:keep], width)
+        final += self._final(nodes[:keep], width)
         live: list[str] = []
         for number, node in enumerate(nodes[keep:]):
-            live.extend(self._block_rows(node, width, self._done + number))
+            live.extend(self._block_rows(node, width, number == 0 and keep == 0))
         spilled, live = self.spill.live(live, cap)
         if keep:
             self._drop_lines(_start(nodes[keep]))
@@ -313,33 +317,96 @@ class MarkdownLayout:
         rows = self._final(nodes, width)
         self._tail = ""
         self._done = 0
+        self._continuing = False
+        self._cut_at = CUT_AT
         self.spill.count = 0
         return rows
 
-    def _parse(self) -> list[SyntaxTreeNode]:
+    def _parse(self, source: str | None = None) -> list[SyntaxTreeNode]:
         if self._pending:
             self._tail += "".join(self._pending)
             self._pending.clear()
-        if not self._tail.strip():
+        source = self._tail if source is None else source
+        if not source.strip():
             return []
-        return list(SyntaxTreeNode(self.md.parse(self._tail)).children)
+        return list(SyntaxTreeNode(self.md.parse(source)).children)
 
     def _final(self, nodes: Sequence[SyntaxTreeNode], width: int) -> list[str]:
         rows: list[str] = []
-        for node in nodes:
-            rows.extend(self.spill.close(self._block_rows(node, width, self._done)))
+        for number, node in enumerate(nodes):
+            rows.extend(self.spill.close(self._block_rows(node, width, number == 0)))
             self._done += 1
+            self._continuing = False
         return rows
 
-    def _block_rows(self, node: SyntaxTreeNode, width: int, index: int) -> list[str]:
+    def _block_rows(self, node: SyntaxTreeNode, width: int, first_in_tail: bool) -> list[str]:
         rows = self.blocks.rows(node, width)
-        return ["", *rows] if index else rows
+        separated = not first_in_tail or (self._done > 0 and not self._continuing)
+        return ["", *rows] if separated else rows
+
+    def _cut(self, width: int) -> list[str]:
+        """Commit the head of one huge open block, so a frame never re-renders more than ~CUT_AT characters.
+
+        The block is cut where the rest parses as the same kind of block (between lines of a
+        paragraph, quote or code block, between list items, or between two words of a long
+        line). Inline markup that spans the cut loses its style; that is the price of not
+        freezing on a 50 KB code block.
+        """
+        if len(self._tail) + sum(map(len, self._pending)) < self._cut_at:
+            return []
+        nodes = self._parse()
+        point = _cut_point(nodes[0], self._tail) if len(nodes) == 1 else None  # several: update() commits
+        if point is None:
+            self._cut_at = len(self._tail) + CUT_AT // 4  # try again once more text has come
+            return []
+        position, opener = point
+        rows: list[str] = []
+        for node in self._parse(self._tail[:position]):
+            rows.extend(self.spill.close(self._block_rows(node, width, True)))
+            self._done += 1
+            self._continuing = True
+        self._tail = opener + self._tail[position:]
+        self._cut_at = CUT_AT
+        return rows
 
     def _drop_lines(self, line: int) -> None:
         position = 0
         for _ in range(line):
             position = self._tail.index("\n", position) + 1
         self._tail = self._tail[position:]
+
+
+CUT_AT = 1536  # characters of source in the open block before its head is committed
+_KEEP = 64  # characters after an in-line cut, so the word being typed is not cut
+_LETTER_START = re.compile(r"[^\W\d_]")
+# a space after text and before a letter, or before a number that cannot start an ordered list item
+_WORD_GAP = re.compile(r"(?<=\S) (?=[^\W\d_]|\d+(?![\d.)]))")
+
+
+def _cut_point(node: SyntaxTreeNode, tail: str) -> tuple[int, str] | None:
+    """Where the open block can be cut (an offset into ``tail``) and what the rest must start with."""
+    lines = tail.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    last = len(lines) - 2  # the last complete line
+    kind = node.type
+    if kind == "fence":
+        return (offsets[last], lines[0] + "\n") if last >= 2 else None
+    if kind in ("bullet_list", "ordered_list"):
+        starts = [_start(item) for item in node.children[1:]]
+        usable = [line for line in starts if line <= last]
+        return (offsets[usable[-1]], "") if usable else None
+    if kind == "blockquote":
+        usable = [n for n in range(1, last + 1) if lines[n].startswith(">")]
+        return (offsets[usable[-1]], "") if usable else None
+    if kind != "paragraph":
+        return None
+    usable = [n for n in range(1, last + 1) if _LETTER_START.match(lines[n])]
+    if usable:
+        return offsets[usable[-1]], ""
+    gaps = [match.end() for match in _WORD_GAP.finditer(tail, 0, max(len(tail) - _KEEP, 0))]
+    return (gaps[-1], "") if gaps else None
 
 
 def _start(node: SyntaxTreeNode) -> int:
