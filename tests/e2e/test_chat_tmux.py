@@ -49,19 +49,19 @@ class Terminal:
         )
         return result.stdout
 
-    def start(self, *chat_args: str) -> None:
+    def start(self, *chat_args: str, env: dict[str, str] | None = None) -> None:
         """Run the chat under a shell that prints its exit status and then stays, so the terminal
         state the chat left behind can still be read (tmux reports a dead pane's cursor as hidden,
         and under load it may learn a dead pane's status late)."""
-        self._start(f'{self._command(chat_args)}; echo "EXIT=$?"; exec sleep 600')
+        self._start(f'{self._command(chat_args, env or {})}; echo "EXIT=$?"; exec sleep 600')
 
     def chat_pid(self) -> int:
         shell = self.info("#{pane_pid}")
         children = subprocess.run(["ps", "-o", "pid=", "--ppid", shell], capture_output=True, text=True).stdout
         return int(children.split()[0])
 
-    def _command(self, chat_args: tuple[str, ...]) -> str:
-        env = {"XDG_DATA_HOME": str(self.tmp_path / "data"), "PYTHONUNBUFFERED": "1", "TERM": "screen"}
+    def _command(self, chat_args: tuple[str, ...], extra: dict[str, str]) -> str:
+        env = {"XDG_DATA_HOME": str(self.tmp_path / "data"), "PYTHONUNBUFFERED": "1", "TERM": "screen", **extra}
         words = ["env", *(f"{k}={v}" for k, v in env.items()), str(TELEPRINTER), "chat", *chat_args]
         return " ".join(shlex.quote(w) for w in words)
 
@@ -359,3 +359,22 @@ def test_pasting_several_lines_sends_one_message(term: Terminal) -> None:
     term.send("Enter")
     term.wait_text("second pasted line (turn 1)")
     assert "echo: first pasted line\nsecond pasted line (turn 1)" in term.screen()
+
+
+def test_ctrl_c_stops_an_http_stream_and_the_next_question_goes_through(term: Terminal) -> None:
+    from tests.servers.sse import Reply, SSEServer
+
+    with SSEServer() as server:
+        server.script(Reply(tokens=[f" tok{n}" for n in range(200)], delay=0.05), Reply(tokens=["Second", " reply."]))
+        term.start("--provider", "azure", env=server.azure_env())
+        term.wait_prompt(30)
+        term.type("stream for a long time")
+        term.wait_text("tok5", 30)
+        pressed = time.monotonic()
+        term.send("C-c")
+        screen = term.wait(lambda s: "[interrupted]" in s and last_line(s) == ">", 5.0, "the prompt after Ctrl-C")
+        assert time.monotonic() - pressed < 1.0
+        assert "tok199" not in screen
+        assert "Second reply." in term.ask("next question", 30)
+        partial = server.chat_requests()[1].body["messages"][1]["content"]
+        assert partial.startswith(" tok0 tok1 tok2 tok3 tok4 tok5") and "tok199" not in partial
