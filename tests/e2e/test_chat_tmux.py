@@ -293,6 +293,23 @@ def test_sigkill_mid_answer_leaves_a_valid_transcript_with_every_completed_turn(
     ]
 
 
+def test_sigterm_mid_answer_keeps_the_partial_turn_and_restores_the_terminal(term: Terminal) -> None:
+    scripted(term, "--transcript", "t.jsonl", delay="0.05")
+    term.type("remember 5")
+    term.wait_text("OK, I will remember 5.")
+    term.type("long")
+    term.wait_text("word3 ")
+    os.kill(term.chat_pid(), signal.SIGTERM)
+    assert term.wait_exit() == 143
+    assert "teleprinter: terminated" in term.screen()
+    assert term.info("#{cursor_flag}") == "1"
+    settings = subprocess.run(["stty", "-F", term.info("#{pane_tty}"), "-a"], capture_output=True, text=True).stdout
+    assert " echo " in f" {settings.replace(chr(10), ' ')} "  # echo is back on
+    records = [json.loads(line) for line in (term.tmp_path / "t.jsonl").read_text().splitlines()]
+    assert [(r["user"], r["status"]) for r in records] == [("remember 5", "complete"), ("long", "interrupted")]
+    assert records[1]["assistant"].startswith("word1 word2 word3")
+
+
 # --- the embedded model -------------------------------------------------------------------------
 
 

@@ -111,8 +111,18 @@ class Chat:
             except Interrupted:  # Ctrl-C while the model was still being built: the question counts as asked
                 reply = Reply("", "interrupted")
             else:
-                reply = await self._stream(model, question)
+                try:
+                    reply = await self._stream(model, question)
+                except asyncio.CancelledError:  # the chat itself is ending (SIGTERM): keep the partial turn
+                    self._remember(question, Reply(self.runner.partial, "interrupted"))
+                    raise
         self._finish_line(reply)
+        self._remember(question, reply)
+        self._report(reply)
+        return reply
+
+    def _remember(self, question: str, reply: Reply) -> None:
+        """Put the turn in the conversation (unless it failed) and in the transcript."""
         turn = Turn(question, reply.text, reply.status, model=self.info.name)
         if reply.stats is not None and reply.status != "failed":
             turn.tokens = reply.stats.output_tokens
@@ -121,8 +131,6 @@ class Chat:
         index = self.session.record(turn)
         if index >= 0 and self.transcript is not None:
             self.transcript.write(turn_record(index, turn))
-        self._report(reply)
-        return reply
 
     async def _stream(self, model: BaseChatModel, question: str) -> Reply:
         renderer = self.make_renderer(self.info.name)

@@ -61,6 +61,12 @@ class ReplyRunner:
     def __init__(self) -> None:
         self._task: asyncio.Future[Any] | None = None
         self._interrupted = False
+        self._accumulation = Accumulation()
+
+    @property
+    def partial(self) -> str:
+        """What the current (or last) reply has streamed so far."""
+        return self._accumulation.text()
 
     @property
     def busy(self) -> bool:
@@ -91,7 +97,7 @@ class ReplyRunner:
     async def run(
         self, model: BaseChatModel, messages: Sequence[BaseMessage], sinks: Sequence[Sink], stats: Stats
     ) -> Reply:
-        accumulation = Accumulation()
+        accumulation = self._accumulation = Accumulation()
         try:
             await self.guarded(astream_answer(model, messages, sinks, stats=stats, accumulation=accumulation))
             status: Status = "complete"
