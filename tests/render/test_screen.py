@@ -160,3 +160,12 @@ def test_resize_redraws_the_live_row_at_the_new_width() -> None:
     screen = emulate(out.getvalue(), 20, 10)
     assert all(len(row) <= 20 for row in screen.rows())
     assert " ".join(screen.rows()).split() == ["one", "two", "three", "four", "five", "six", "seven", "eight"]
+
+
+def test_after_a_shrink_the_region_counts_the_rows_the_terminal_reflowed_it_into() -> None:
+    from teleprinter.render.region import LiveRegion
+
+    region = LiveRegion()
+    region.frame([], ["x" * 50, "\x1b[0;1m" + "y" * 30 + "\x1b[0m"], "status")
+    assert region.clear(20) == "\r\x1b[5A\x1b[J"  # 3 + 2 + 1 rows at 20 columns: up 5 from the last
+    assert region.clear(20) == ""  # nothing left to clear

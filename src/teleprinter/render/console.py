@@ -147,7 +147,7 @@ class TerminalRenderer:
         parts: list[str] = []
         if self._resized is not None:
             (self.width, self.height), self._resized = self._resized, None
-            parts.append(self.region.clear())
+            parts.append(self.region.clear(self.width))
         if self._finishing:
             self._finishing = False
             parts.append(self.region.frame(self.layout.finish(self.width), []))

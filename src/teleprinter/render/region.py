@@ -10,6 +10,10 @@ duplicated lines in scrollback).
 
 from __future__ import annotations
 
+import re
+
+from teleprinter.render.wrap import cell_width
+
 ERASE_LINE = "\x1b[2K"
 ERASE_BELOW = "\x1b[J"
 
@@ -19,6 +23,7 @@ class LiveRegion:
 
     def __init__(self) -> None:
         self.drawn = 0  # rows of the last frame still redrawable; the cursor is on the last of them
+        self._rows: list[str] = []  # those rows, to know how a resize reflowed them
 
     def frame(self, final: list[str], live: list[str], status: str | None = None) -> str:
         """The bytes of one frame; ``status`` (if any) is drawn as the last row."""
@@ -36,19 +41,31 @@ class LiveRegion:
             parts.append(ERASE_LINE)
             parts.append(row)
         self.drawn = len(below)
+        self._rows = below
         return "".join(parts)
 
-    def clear(self) -> str:
-        """Erase the redrawable rows (after a resize, before the next frame redraws them at the new width).
+    def clear(self, width: int | None = None) -> str:
+        """Erase the redrawable rows; ``width`` is the new width after a resize.
 
-        Best effort: a terminal that reflowed the old rows may have moved them, and rows that
-        already went to history are never touched.
+        Most terminals (tmux, kitty, VTE, iTerm2, Windows Terminal) reflow a row that no longer
+        fits into several, so after a shrink the region is taller than we drew it: count the
+        rows it now takes. Rows that already went to history are never touched.
         """
+        if self.drawn and width:
+            self.drawn = sum(max(1, -(-_visible_cells(row) // width)) for row in self._rows)
         home = self._home()
         self.drawn = 0
+        self._rows = []
         return home + ERASE_BELOW if home else ""
 
     def _home(self) -> str:
         if self.drawn == 0:
             return ""
         return "\r" if self.drawn == 1 else f"\r\x1b[{self.drawn - 1}A"
+
+
+_SGR = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _visible_cells(row: str) -> int:
+    return cell_width(_SGR.sub("", row))

@@ -78,7 +78,7 @@ def detect(
     *,
     color: str = "auto",
     stdin: IO[str] | None = None,
-    probe_timeout: float = 0.15,
+    probe_timeout: float = 0.3,
 ) -> Capabilities:
     """Detect once what ``stream`` supports; probes the terminal only when ``stdin`` is its TTY too."""
     environ = environ or {}
