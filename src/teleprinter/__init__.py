@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "Stats": "teleprinter.sinks.stats",
     "Recorder": "teleprinter.sinks.record",
     "PlainRenderer": "teleprinter.render.plain",
+    "make_renderer": "teleprinter.render.console",
     "stream_answer": "teleprinter.answer",
     "stream": "teleprinter.sources.runnable",
     "astream": "teleprinter.sources.runnable",
