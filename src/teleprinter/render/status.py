@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from teleprinter.events import Custom, Event, RunEnded, RunFailed, RunStarted, Token
+from teleprinter.render.sanitize import sanitize
 from teleprinter.render.style import Span, Style
 from teleprinter.render.wrap import break_rows, clusters, row_spans
 
@@ -23,7 +24,7 @@ class StatusLine:
     """State of the status line, fed by events; :meth:`spans` gives the row for "now"."""
 
     def __init__(self, model: str = "", clock: Callable[[], float] = time.monotonic) -> None:
-        self.model = model
+        self.model = sanitize(model)
         self.clock = clock
         self.active = False
         self.tokens = 0
@@ -47,7 +48,7 @@ class StatusLine:
             self.note = describe(event.name, event.data)  # type: ignore[union-attr]
 
     def start(self, model: str = "") -> None:
-        self.model = model or self.model
+        self.model = sanitize(model) if model else self.model
         self.active = True
         self.tokens = 0
         self._started = self.clock()
