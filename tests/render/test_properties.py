@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from teleprinter.events import RunEnded, RunStarted, Token
 from teleprinter.render.plain import PlainRenderer
 from teleprinter.render.sanitize import sanitize
+from teleprinter.render.wrap import BREAKING_SPACES
 from tests.render.screen import chunked, stream
 
 TEXT = st.text(
@@ -25,6 +26,7 @@ TEXT = st.text(
 )
 SIZES = st.lists(st.integers(1, 9), min_size=1, max_size=6)
 PREFIX, HANG = "> ", "  "
+BLANKS = "".join(BREAKING_SPACES) + "\t"  # what a row may end with, or a soft break may swallow, unseen
 
 
 def nfc(text: str) -> str:
@@ -67,20 +69,20 @@ def consume(line: str, position: int, part: str) -> int:
 
 def assert_same_modulo_wrap(rows: list[str], text: str) -> None:
     expected = nfc(sanitize(text)).split("\n")
-    while expected and not expected[-1].strip(" \t"):
+    while expected and not expected[-1].strip(BLANKS):
         expected.pop()
     groups = hard_lines(rows)
-    while groups and not "".join(groups[-1]).strip(" "):
+    while groups and not "".join(groups[-1]).strip(BLANKS):
         groups.pop()
     assert len(groups) == len(expected), (groups, expected)
     for parts, line in zip(groups, expected, strict=True):
         position = 0
         for number, part in enumerate(parts):
             if number:  # a soft break may swallow the whitespace it replaced
-                while position < len(line) and line[position] in " \t":
+                while position < len(line) and line[position] in BLANKS:
                     position += 1
             position = consume(line, position, part)
-        assert not line[position:].strip(" \t"), f"lost {line[position:]!r}"
+        assert not line[position:].strip(BLANKS), f"lost {line[position:]!r}"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -24,8 +24,9 @@ from teleprinter.render.style import PLAIN, Span, Style
 
 TAB = 8
 WORD, SPACE, TABULATION = 0, 1, 2
-# Spaces a line may break at; no-break spaces (U+00A0, U+2007, U+202F) are part of their word.
-BREAKING_SPACES = frozenset(" \u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f\u3000")
+# Blank spaces a line may break at; no-break spaces (U+00A0, U+2007, U+202F) are part of their word,
+# and U+1680 (Ogham space mark) is drawn as a dash.
+BREAKING_SPACES = frozenset(" \u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f\u3000")
 Cluster = tuple[str, int, Style, int]  # text, cells (0 for tabs: they depend on the column), style, kind
 
 
