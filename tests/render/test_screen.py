@@ -169,3 +169,28 @@ def test_after_a_shrink_the_region_counts_the_rows_the_terminal_reflowed_it_into
     region.frame([], ["x" * 50, "\x1b[0;1m" + "y" * 30 + "\x1b[0m"], "status")
     assert region.clear(20) == "\r\x1b[5A\x1b[J"  # 3 + 2 + 1 rows at 20 columns: up 5 from the last
     assert region.clear(20) == ""  # nothing left to clear
+
+
+def test_a_terminal_that_goes_away_raises_once_and_close_stays_quiet() -> None:
+    import uuid
+
+    from teleprinter.render.console import TerminalRenderer
+    from tests.render.screen import FakeTTY, capabilities
+
+    class Vanishing(FakeTTY):
+        gone = False
+
+        def write(self, text: str) -> int:
+            if self.gone:
+                raise BrokenPipeError("gone")
+            return super().write(text)
+
+    out = Vanishing()
+    renderer = TerminalRenderer(out, capabilities(30, 8), markdown=False, interval=0, background=False, watch=False)
+    run = uuid.uuid4()
+    renderer.handle(Token(run, "before "))
+    out.gone = True
+    with pytest.raises(BrokenPipeError):
+        renderer.handle(Token(run, "after"))
+    renderer.close()  # no second error hides the first
+    assert emulate(out.getvalue(), 30, 8).rows() == ["before"]

@@ -122,6 +122,8 @@ class TerminalRenderer:
             with self.writer.lock:
                 self._finishing = True
                 self.writer.frame()
+        except (OSError, ValueError):
+            pass  # the terminal is gone (EPIPE, EIO, closed): nothing to show, and the first error must win
         finally:
             if self._taken:
                 self._taken = False
