@@ -132,7 +132,7 @@ def _read_reply(fd: int, timeout: float) -> bytes:
 
     deadline = time.monotonic() + timeout
     reply = b""
-    while not _DA_REPLY.search(reply):
+    while not _DA_REPLY.search(reply) and len(reply) < 4096:
         left = max(deadline - time.monotonic(), 0.0)  # past the deadline: still take what already came
         ready, _, _ = select.select([fd], [], [], left)
         if not ready:
