@@ -194,3 +194,17 @@ def test_a_terminal_that_goes_away_raises_once_and_close_stays_quiet() -> None:
         renderer.handle(Token(run, "after"))
     renderer.close()  # no second error hides the first
     assert emulate(out.getvalue(), 30, 8).rows() == ["before"]
+
+
+def test_a_token_after_close_is_shown_and_the_terminal_stays_restored() -> None:
+    import uuid
+
+    renderer, out, _, clock = make(30, 8)
+    run = uuid.uuid4()
+    renderer.handle(Token(run, "early "))
+    renderer.close()
+    clock.now += 0.001  # inside the frame interval: would normally wait for the ticker
+    renderer.handle(Token(run, "late"))
+    screen = emulate(out.getvalue(), 30, 8)
+    assert screen.rows() == ["early", "late"]  # close() ended the line; nothing is lost
+    assert not screen.cursor.hidden and pyte.modes.DECAWM in screen.mode

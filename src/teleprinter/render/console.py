@@ -101,7 +101,11 @@ class TerminalRenderer:
                 text = sanitize(text)
                 self.layout.feed(text)
                 self._ends_line = text.endswith("\n")
-                self.writer.request()
+                if self._closed:  # a straggler after close(): show it, and leave the terminal restored
+                    self._finishing = True
+                    self.writer.frame()
+                else:
+                    self.writer.request()
                 return
             self.stats.handle(event)
             if self.status is not None:
