@@ -72,6 +72,12 @@ class ExitGuard:
     def forget(self) -> None:
         self._last = None
 
+    def shown(self) -> None:
+        """The window starts when the user can see the hint, not when the key was read:
+        on a busy machine drawing the hint can take a good part of the window."""
+        if self._last is not None:
+            self._last = self.clock()
+
 
 def key_bindings() -> Any:
     """Enter sends (or adds a line inside a ``\"\"\"`` block), Alt-Enter adds a line, Ctrl-C clears."""
@@ -163,6 +169,7 @@ class PromptReader:
                 if self.guard.press():
                     raise EOFError() from None
                 self.notice("(Ctrl-C again within 2 s or Ctrl-D to exit)")
+                self.guard.shown()
                 continue
             self.guard.forget()
             return text

@@ -9,6 +9,8 @@ hands tokens to the event loop one by one, so async consumers see them live.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import ctypes
 import logging
 import os
@@ -39,6 +41,19 @@ class LoadedModel:
 
 
 _models: dict[tuple[str, int, int], LoadedModel] = {}
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free llama.cpp models before interpreter teardown: ``Llama.__del__`` run during teardown
+    finds its helpers already gone and prints "Exception ignored ... TypeError" on stderr."""
+    with _models_lock:
+        for loaded in _models.values():
+            if not loaded.lock.acquire(timeout=1.0):
+                continue  # still generating on a worker thread: closing now would crash it
+            with contextlib.suppress(Exception):
+                loaded.llama.close()
+        _models.clear()
 _models_lock = threading.Lock()
 _log_callback: Any = None
 llama_logger = logging.getLogger("teleprinter.llama")
