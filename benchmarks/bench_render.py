@@ -18,6 +18,9 @@ Subjects:
   lines, stable lines printed once, the last 6 lines live, refreshes throttled to
   ``clamp(10 x render time, 50 ms, 2 s)``.
 
+A last case (full mode only) streams 64 KB as one fenced code block that never closes, the worst
+case for "redraw only the open block"; rich's every-chunk recipe is left out there (hours).
+
 Metrics per size: total CPU seconds, CPU per chunk, write calls, and the CPU time of the worst
 single frame (refresh) - the longest the screen freezes. Every subject is warmed up once on a
 small answer first, so one-time imports (pygments lexers, rich's Markdown) are not counted, and
@@ -288,7 +291,23 @@ def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
         rows += _rows(f"{size} KB answer, frame per chunk", TELEPRINTER, every, every_cpus)
     if 64 in sizes:
         rows += _growth_rows(per_chunk)
+    if not (quick or smoke):
+        rows += _one_huge_block()
     return rows
+
+
+def _one_huge_block() -> list[dict[str, Any]]:
+    """64 KB in a single fenced code block: the open block never closes, the worst case for redraws."""
+    code = "\n".join(f"value_{n} = compute({n}, 'label {n}')  # step {n}" for n in range(3000))
+    chunks = chunks_of(("```python\n" + code)[: 64 * 1024])
+    case = "64 KB single code block"
+    ours, cpus = _median_measure(lambda: run_teleprinter(chunks), 3)
+    aider = run_rich_throttled(chunks)
+    ratio = statistics.median(cpus) / aider.cpu if aider.cpu else None
+    return [
+        *_rows(case, TELEPRINTER, ours, cpus, ratio=ratio, baseline=RICH_THROTTLED),
+        *_rows(case, RICH_THROTTLED, aider, [aider.cpu]),
+    ]
 
 
 def _growth_rows(per_chunk: dict[tuple[int, bool], float]) -> list[dict[str, Any]]:
