@@ -107,6 +107,8 @@ class TerminalRenderer:
                 else:
                     self.writer.request()
                 return
+            if self._closed:  # no status line or run bookkeeping once closed
+                return
             self.stats.handle(event)
             if self.status is not None:
                 self.status.handle(event)
