@@ -1,19 +1,21 @@
 """The one event vocabulary: every source translates into these, every sink consumes them.
 
-Events are frozen and slotted so they are cheap to create on the per-token path and safe
-to hand to several sinks at once.
+Events are immutable, so they are safe to hand to several sinks at once. The per-token
+:class:`Token` is a ``NamedTuple``: it is built once per token, and a tuple is built in
+0.66 µs where a frozen dataclass takes 1.6 µs (a frozen ``__init__`` goes through
+``object.__setattr__`` per field); the rarer events are frozen, slotted dataclasses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 from uuid import UUID
 
 
 @dataclass(frozen=True, slots=True)
 class RunStarted:
-    """A model run began (``on_chat_model_start`` / ``on_llm_start`` / ``on_chat_model_start`` event)."""
+    """A model run began (``on_chat_model_start`` / ``on_llm_start`` callback or stream event)."""
 
     run_id: UUID
     model: str = ""
@@ -22,13 +24,12 @@ class RunStarted:
     time: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One streamed piece of text, with any non-text parts of its chunk (tool calls, reasoning)."""
 
     run_id: UUID
     text: str
-    index: int = 0
+    index: int = 0  # type: ignore[assignment]  # shadows tuple.index on purpose: the token's position
     time: float = 0.0
     parts: tuple[Any, ...] = ()
 

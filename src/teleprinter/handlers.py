@@ -52,7 +52,7 @@ class StreamingStdOutCallbackHandler(EventCallbackHandler):
         """Process each new token as it arrives."""
         if token:
             self.tokens_seen += 1
-        super().on_llm_new_token(token, chunk=chunk, run_id=run_id, parent_run_id=parent_run_id, **kwargs)
+        self.translator.token(run_id, token, chunk)  # straight to the translator: this is the hot path
 
 
 class TokenAccumulator(EventCallbackHandler):
