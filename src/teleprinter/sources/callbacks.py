@@ -139,10 +139,11 @@ class EventTranslator:
     def token(self, run_id: UUID, token: str | list[Any], chunk: Any) -> None:
         # core passes list content (text + reasoning blocks) as it is
         text = token if type(token) is str else content_text(token)
-        index = self._indexes.get(run_id, 0)
-        parts = chunk_parts(chunk) if chunk is not None else ()
+        message: BaseMessage | None = getattr(chunk, "message", None)
+        parts = () if message is None else message_parts(message)
         if not text and not parts:
             return
+        index = self._indexes.get(run_id, 0)
         self._indexes[run_id] = index + 1
         self.emit(Token(run_id, text, index, self.clock(), parts))
 
