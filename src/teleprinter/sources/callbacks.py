@@ -52,13 +52,6 @@ def content_text(content: Any) -> str:
     return ""
 
 
-def chunk_parts(chunk: GenerationChunk | ChatGenerationChunk | None) -> tuple[Any, ...]:
-    """Non-text parts of a chunk: tool-call chunks and reasoning/thinking content blocks."""
-    if chunk is None or not isinstance(chunk, ChatGenerationChunk):
-        return ()
-    return message_parts(chunk.message)
-
-
 def message_parts(message: BaseMessage) -> tuple[Any, ...]:
     """Non-text parts of a message chunk; shared with the ``astream_events`` source."""
     tool_call_chunks = getattr(message, "tool_call_chunks", None)
