@@ -340,7 +340,7 @@ def _cells(row: Row) -> list[str]:
         fmt(row["median"]),
         fmt(row["spread"], 2),
         row["unit"],
-        "" if ratio is None else f"{ratio:.3f}",
+        "" if ratio is None else fmt(ratio),
         row.get("target") or "",
         _met(row),
     ]
@@ -376,7 +376,7 @@ def markdown_table(rows: Sequence[Row]) -> str:
             fmt(row["spread"], 2),
             row["unit"],
             str(row.get("repeats") or ""),
-            "" if ratio is None else f"{ratio:.3f}" + (f" vs {row['baseline']}" if row.get("baseline") else ""),
+            "" if ratio is None else fmt(ratio) + (f" vs {row['baseline']}" if row.get("baseline") else ""),
             row.get("target") or "",
             _met(row),
         ]
