@@ -407,9 +407,9 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
 
 def _release(llama: Any) -> None:
     """Free the model now: left to interpreter shutdown, llama_cpp's ``__del__`` fails noisily."""
-    from teleprinter.providers import local
+    from teleprinter.providers import llama_loader
 
-    models = getattr(local, "_models", {})
+    models = getattr(llama_loader, "_models", {})
     for key, loaded in list(models.items()):
         if getattr(loaded, "llama", loaded) is llama:
             del models[key]

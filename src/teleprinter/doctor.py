@@ -215,7 +215,8 @@ def _embedded_path() -> Any:
 
 def _load(path: str) -> Any:
     """Load as the local provider would, so ``--online`` reuses the loaded model instead of loading it twice."""
-    from teleprinter.providers.local import LocalChatModel, load_llama
+    from teleprinter.providers.llama_loader import load_llama
+    from teleprinter.providers.local import LocalChatModel
 
     model = LocalChatModel(model_path=path)
     return load_llama(path, model.n_ctx, model.n_threads)

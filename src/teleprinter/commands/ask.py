@@ -37,6 +37,7 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    options = model_options(args)
     from teleprinter.answer import build_messages, stream_answer
     from teleprinter.config import terminal_environment
     from teleprinter.providers import create_model
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.sinks.stats import Stats, summary_line
 
     prompt = read_prompt(args, sys.stdin)
-    model = create_model(model_options(args))
+    model = create_model(options)
     renderer = make_renderer(
         sys.stdout,
         prefix=args.prefix,

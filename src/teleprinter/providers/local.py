@@ -9,14 +9,9 @@ hands tokens to the event loop one by one, so async consumers see them live.
 from __future__ import annotations
 
 import asyncio
-import atexit
-import contextlib
-import ctypes
-import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -28,77 +23,16 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 from teleprinter.errors import ProviderError
+from teleprinter.providers.llama_loader import (
+    DEFAULT_N_CTX,
+    LoadedModel,
+    default_threads,
+    load_llama,
+    resolve_model_path,
+)
 from teleprinter.providers.prompt import DEFAULT_PREAMBLE, STOP_SEQUENCES, conversation_prompt
 
 MODEL_NAME = "gemma-3-270m"
-
-@dataclass(frozen=True, slots=True)
-class LoadedModel:
-    """A loaded llama.cpp model and the lock that serialises generations on it (it is not thread-safe)."""
-
-    llama: Any
-    lock: threading.Lock
-
-
-_models: dict[tuple[str, int, int], LoadedModel] = {}
-
-
-@atexit.register
-def _close_models() -> None:
-    """Free llama.cpp models before interpreter teardown: ``Llama.__del__`` run during teardown
-    finds its helpers already gone and prints "Exception ignored ... TypeError" on stderr."""
-    with _models_lock:
-        for loaded in _models.values():
-            if not loaded.lock.acquire(timeout=1.0):
-                continue  # still generating on a worker thread: closing now would crash it
-            with contextlib.suppress(Exception):
-                loaded.llama.close()
-        _models.clear()
-_models_lock = threading.Lock()
-_log_callback: Any = None
-llama_logger = logging.getLogger("teleprinter.llama")
-
-
-def _quiet_llama_logs(llama_cpp: Any) -> None:
-    """Route llama.cpp's C-level log lines to Python logging instead of the user's stderr.
-
-    llama-cpp-python prints some lines (e.g. the SWA cache notice) even with
-    ``verbose=False``; a library must not write to the terminal behind the renderer's back.
-    """
-    global _log_callback
-    if _log_callback is not None:
-        return
-
-    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
-    def forward(level: int, text: bytes, user_data: Any) -> None:
-        llama_logger.debug(text.decode("utf-8", "replace").rstrip())
-
-    _log_callback = forward
-    llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
-
-
-def load_llama(path: str, n_ctx: int, n_threads: int) -> LoadedModel:
-    """Load a GGUF once per process; every model instance with the same settings shares it."""
-    key = (path, n_ctx, n_threads)
-    with _models_lock:
-        loaded = _models.get(key)
-        if loaded is None:
-            import llama_cpp
-            from llama_cpp import Llama
-
-            _quiet_llama_logs(llama_cpp)
-            try:
-                llama = Llama(
-                    model_path=path,
-                    n_ctx=n_ctx,
-                    n_threads=n_threads,
-                    n_threads_batch=max(n_threads, os.cpu_count() or 1),
-                    verbose=False,
-                )
-            except (ValueError, RuntimeError, OSError) as error:
-                raise ProviderError(f"could not load the model {path}: {error}") from error
-            loaded = _models[key] = LoadedModel(llama, threading.Lock())
-        return loaded
 
 
 class LocalChatModel(BaseChatModel):
@@ -116,8 +50,8 @@ class LocalChatModel(BaseChatModel):
     seed: int = 0
     stop: list[str] | None = None
     system_prompt: str = DEFAULT_PREAMBLE
-    n_ctx: int = 2048
-    n_threads: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    n_ctx: int = DEFAULT_N_CTX
+    n_threads: int = Field(default_factory=default_threads)
     """Generation threads: half the cores, as llama-cpp-python does; more only spin against each other."""
 
     @property
@@ -139,12 +73,7 @@ class LocalChatModel(BaseChatModel):
         return params
 
     def _llama(self) -> LoadedModel:
-        path = self.model_path
-        if path is None:
-            from teleprinter.providers.model_file import embedded_model_path
-
-            path = str(embedded_model_path())
-        return load_llama(path, self.n_ctx, self.n_threads)
+        return load_llama(resolve_model_path(self.model_path), self.n_ctx, self.n_threads)
 
     def _completion_args(
         self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any
