@@ -71,7 +71,7 @@ def session_line(runs: list[RunStats]) -> str:
     tokens = sum(run.output_tokens for run in runs)
     busy = sum(run.elapsed for run in runs)
     firsts = [run.time_to_first_token for run in runs if run.time_to_first_token is not None]
-    parts = [f"{len(runs)} answers", f"{tokens} tokens", f"{busy:.2f} s"]
+    parts = [f"{len(runs)} answer{'' if len(runs) == 1 else 's'}", f"{tokens} tokens", f"{busy:.2f} s"]
     if firsts:
         parts.append(f"mean first token {sum(firsts) / len(firsts) * 1000:.0f} ms")
     rates = [run.tokens_per_second for run in runs if run.tokens_per_second]
