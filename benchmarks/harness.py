@@ -104,20 +104,6 @@ def summarise(samples: Sequence[float]) -> tuple[float, float]:
     return float(statistics.median(samples)), float(q3 - q1)
 
 
-def repeat(function: Callable[[], float], times: int, warmup: int = 0) -> list[float]:
-    """Call ``function`` (which returns one measurement) ``warmup`` + ``times`` times; keep the last."""
-    for _ in range(warmup):
-        function()
-    return [function() for _ in range(times)]
-
-
-def timed(function: Callable[[], object]) -> float:
-    """Wall-clock seconds of one call."""
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
 def make_row(
     benchmark: str,
     case: str,
@@ -141,10 +127,6 @@ def make_row(
     }
     row.update(extra)  # type: ignore[typeddict-item]
     return row
-
-
-def ratio_of(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator else None
 
 
 # ---------------------------------------------------------------------------------------- row shape
