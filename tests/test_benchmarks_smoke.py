@@ -129,3 +129,29 @@ def test_the_table_lines_up_its_columns() -> None:
     assert header.index("metric") == first.index("tokens/s") == second.index("tokens/s")
     assert header.index("subject") == first.index("teleprinter") == second.index("raw")
     assert "0.970" in first
+
+
+def test_importtime_output_gives_packages_and_top_level_costs() -> None:
+    from benchmarks.bench_startup import parse_importtime
+
+    stderr = (
+        "import time: self [us] | cumulative | imported package\n"
+        "import time:       100 |        100 |   encodings.utf_8\n"
+        "import time:       200 |        300 | encodings\n"
+        "import time:        50 |       5000 | langchain_core\n"
+    )
+
+    packages, top = parse_importtime(stderr)
+
+    assert packages == {"encodings", "langchain_core"}
+    assert top == [(5000, "langchain_core"), (300, "encodings")]
+
+
+def test_a_child_reports_its_own_peak_memory_not_the_benchmark_process_one() -> None:
+    from benchmarks.bench_memory import peak_rss_mb
+
+    ballast = bytearray(256 * 2**20)
+    ballast[:: 2**12] = b"\x01" * len(range(0, len(ballast), 2**12))  # touch every page: really resident
+
+    assert peak_rss_mb([sys.executable, "-c", "pass"], Path.cwd()) < 100
+    assert len(ballast) == 256 * 2**20
