@@ -21,6 +21,7 @@ from uuid import UUID, uuid4
 from teleprinter.errors import ConfigError
 from teleprinter.events import Event, Token
 from teleprinter.sinks.stats import RunStats, Stats
+from teleprinter.textfile import read_user_text
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -103,15 +104,7 @@ def _check_unique(items: Sequence[BatchItem], source: str) -> None:
 
 
 def read_prompts(path: str | Path) -> list[BatchItem]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ConfigError(f"prompt file not found: {path}") from error
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"prompt file is not UTF-8 text: {path}") from error
-    except OSError as error:
-        raise ConfigError(f"cannot read prompt file {path}: {error.strerror}") from error
-    return parse_prompts(text, str(path))
+    return parse_prompts(read_user_text(path, "prompt file"), str(path))
 
 
 # -- outputs --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 from teleprinter.chat.session import INTERRUPTED_MARK, ChatSession, Turn, now_iso
 from teleprinter.errors import ConfigError
 from teleprinter.secrets import redact
+from teleprinter.textfile import read_user_text
 
 RECORD_TYPES = ("system", "turn", "reset")
 _TURN_FIELDS = ("user", "assistant", "status", "error", "model", "time", "tokens")
@@ -114,12 +115,7 @@ def save(session: ChatSession, path: str | Path) -> str:
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
     """Records of a JSONL transcript; torn lines (a crash mid-write) are skipped."""
-    try:
-        lines = Path(path).expanduser().read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError as error:
-        raise ConfigError(f"transcript not found: {path}") from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read transcript {path}: {error}") from error
+    lines = read_user_text(path, "transcript").splitlines()
     records = [record for record in map(_record, lines) if record is not None]
     if any(line.strip() for line in lines) and not records:
         raise ConfigError(f"{path} is not a chat transcript", "resume a JSONL file from --transcript or /save x.jsonl")

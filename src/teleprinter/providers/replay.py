@@ -24,6 +24,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 from teleprinter.errors import ProviderError, ReplayError
+from teleprinter.textfile import read_user_text
 
 DEFAULT_TEXT_DELAY = 0.02
 _WORD = re.compile(r"\s*\S+|\s+")
@@ -72,15 +73,7 @@ class ReplayScript:
 
 def load_script(path: str | Path, chunk_size: int | None = None) -> ReplayScript:
     """Read a recorded JSONL stream or a plain UTF-8 text file."""
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except FileNotFoundError as error:
-        raise ReplayError(f"replay file not found: {path}") from error
-    except UnicodeDecodeError as error:
-        raise ReplayError(f"replay file is not UTF-8 text: {path}") from error
-    except OSError as error:
-        raise ReplayError(f"cannot read replay file {path}: {error.strerror}") from error
+    text = read_user_text(path, "replay file", error=ReplayError, newline="")
     recorded = _parse_recording(text)
     if recorded is not None:
         return recorded

@@ -1,0 +1,24 @@
+"""Read a file the user named (prompts, replays, transcripts) with a one-line error for each failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from teleprinter.errors import ConfigError
+
+
+def read_user_text(
+    path: str | Path, what: str, *, error: type[ConfigError] = ConfigError, newline: str | None = None
+) -> str:
+    """The file's UTF-8 text; ``what`` names it in messages ("replay file not found: x.txt").
+
+    ``newline=""`` keeps ``\\r\\n`` as written (replays must come back byte for byte)."""
+    try:
+        with open(Path(path).expanduser(), encoding="utf-8", newline=newline) as handle:
+            return handle.read()
+    except FileNotFoundError as failure:
+        raise error(f"{what} not found: {path}") from failure
+    except UnicodeDecodeError as failure:
+        raise error(f"{what} is not UTF-8 text: {path}") from failure
+    except OSError as failure:
+        raise error(f"cannot read {what} {path}: {failure.strerror}") from failure
