@@ -25,7 +25,8 @@ def local_model() -> Iterator[object]:
 def cli_env(**extra: str) -> dict[str, str]:
     """A clean environment for the CLI: no provider keys leaking in from the machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "TELEPRINTER_"))}
-    env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1"})
+    # no model worker left behind by a test: the worker's own tests (tests/worker) turn it on
+    env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "TELEPRINTER_KEEP_ALIVE": "0"})
     env.update(extra)
     return env
 

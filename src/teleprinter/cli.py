@@ -11,8 +11,12 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
+
+IMPORTED = time.perf_counter()
+"""When this module was imported: the end of Python's start-up in ``--debug``'s timeline."""
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
@@ -26,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import batch as batch_command
     from teleprinter.commands import chat as chat_command
     from teleprinter.commands import doctor as doctor_command
+    from teleprinter.commands import worker as worker_command
 
     parser = argparse.ArgumentParser(
         prog="teleprinter", description="Stream LangChain chat-model answers to the terminal, token by token."
@@ -36,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
+    worker_command.add_parser(subparsers)
     return parser
 
 
@@ -112,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     signal.signal(signal.SIGTERM, _on_sigterm)
     _configure_logging(args.debug)
+    if args.debug:
+        from teleprinter import timeline
+
+        timeline.start().mark("python start-up", at=IMPORTED)
     return _run(args)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import IO, Any
 
 from teleprinter.commands.common import add_display_arguments, add_model_arguments, model_options
+from teleprinter.commands.worker import add_keep_alive_argument
 from teleprinter.errors import ConfigError
 
 
@@ -22,6 +24,13 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
     add_display_arguments(parser)
+    add_keep_alive_argument(parser)
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="tracebacks for errors, and a per-phase timeline (imports, model load, prompt evaluation, first token)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -38,18 +47,50 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     options = model_options(args)
-    from teleprinter.answer import build_messages, stream_answer
-    from teleprinter.config import terminal_environment
-    from teleprinter.providers import create_model
-    from teleprinter.render.console import make_renderer
+    from teleprinter.config import keep_alive
     from teleprinter.render.plain import PlainRenderer
     from teleprinter.secrets import redact
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
 
     prompt = read_prompt(args, sys.stdin)
-    model = create_model(options)
-    renderer = make_renderer(
+    answer = _answer_function(args, options, prompt, keep_alive(options.settings, args.keep_alive))
+    renderer = _renderer(args)
+    plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
+    stats = Stats()
+    with ExitStack() as stack:
+        sinks: list[Any] = [renderer]
+        if args.record:
+            record_file = stack.enter_context(open(args.record, "w", encoding="utf-8"))
+            sinks.append(Recorder(record_file, redact=redact))
+        if getattr(args, "debug", False):
+            from teleprinter.timeline import FirstToken
+
+            sinks.append(FirstToken())
+        try:
+            answer(sinks, stats)
+        finally:
+            renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
+            summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
+            if not summarised and (args.stats or sys.stderr.isatty()):
+                sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last, detailed=args.stats) + "\n")
+            _print_timeline()
+    if plain_on_tty:
+        sys.stdout.write("\n")
+    return 0
+
+
+def _renderer(args: argparse.Namespace) -> Any:
+    """A pipe or file gets the plain renderer straight away (no Markdown modules to import)."""
+    from teleprinter.render.plain import PlainRenderer
+    from teleprinter.render.terminal import is_tty
+
+    if not is_tty(sys.stdout):
+        return PlainRenderer(sys.stdout, args.prefix)
+    from teleprinter.config import terminal_environment
+    from teleprinter.render.console import make_renderer
+
+    return make_renderer(
         sys.stdout,
         prefix=args.prefix,
         markdown=args.markdown,
@@ -58,20 +99,41 @@ def run(args: argparse.Namespace) -> int:
         environ=terminal_environment(),
         stdin=sys.stdin,
     )
-    plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
-    stats = Stats()
-    with ExitStack() as stack:
-        sinks: list[Any] = [renderer]
-        if args.record:
-            record_file = stack.enter_context(open(args.record, "w", encoding="utf-8"))
-            sinks.append(Recorder(record_file, redact=redact))
-        try:
-            stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
-        finally:
-            renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
-            summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
-            if not summarised and (args.stats or sys.stderr.isatty()):
-                sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last, detailed=args.stats) + "\n")
-    if plain_on_tty:
-        sys.stdout.write("\n")
-    return 0
+
+
+def _answer_function(
+    args: argparse.Namespace, options: Any, prompt: str, keep: float
+) -> Callable[[list[Any], Any], None]:
+    """Streams the answer into the sinks: through the warm worker (local model), else in-process."""
+    from teleprinter.commands import worker
+
+    if worker.uses_worker(options, keep):
+        from teleprinter.worker.source import stream_from_worker
+
+        request = worker.worker_request(options, prompt, args.system)
+        paths = worker.worker_paths()
+
+        def through_worker(sinks: list[Any], stats: Any) -> None:
+            stream_from_worker(request, [*sinks, stats], paths=paths, keep_alive=keep, notice=worker.notice)
+
+        return through_worker
+    from teleprinter.answer import build_messages, stream_answer
+    from teleprinter.providers import create_model
+
+    model = create_model(options)
+
+    def in_process(sinks: list[Any], stats: Any) -> None:
+        stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
+
+    return in_process
+
+
+def _print_timeline() -> None:
+    """``--debug``: the per-phase timeline on stderr."""
+    from teleprinter import timeline
+
+    if timeline.current is None:
+        return
+    timeline.mark("answer end")
+    lines = ["teleprinter: timeline (ms since the process started):", *timeline.current.lines()]
+    sys.stderr.write("\n".join(lines) + "\n")

@@ -57,12 +57,30 @@ def load_llama(path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = No
         loaded = _models.get(key)
         if loaded is None:
             loaded = _models[key] = LoadedModel(_open(path, n_ctx, threads), threading.Lock())
+            from teleprinter import timeline
+
+            timeline.mark("model load")
         return loaded
+
+
+def is_loaded(path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None) -> bool:
+    """Whether :func:`load_llama` with these settings would return an already loaded model."""
+    with _models_lock:
+        return (path, n_ctx, n_threads or default_threads()) in _models
+
+
+def loaded_models() -> list[tuple[str, int, int]]:
+    """(path, n_ctx, n_threads) of every model loaded in this process."""
+    with _models_lock:
+        return list(_models)
 
 
 def _open(path: str, n_ctx: int, threads: int) -> Any:
     import llama_cpp
 
+    from teleprinter import timeline
+
+    timeline.mark("imports", "llama_cpp imported")
     _quiet_llama_logs(llama_cpp)
     try:
         return llama_cpp.Llama(
