@@ -195,6 +195,7 @@ class Worker:
         if uid is not None and uid != self.uid:
             logger.warning("refused a connection from uid %d (this worker serves uid %d only)", uid, self.uid)
             protocol.send(conn, {"error": "refused: this model worker serves only its own user"})
+            _close_gently(conn)
             return
         request = next(protocol.messages(conn), None)
         if request is None:
@@ -271,6 +272,17 @@ class Worker:
             protocol.send(conn, {"error": "the model worker is stopping", "hint": "run the command again"})
             return
         protocol.send(conn, {"end": {"usage": completion.usage(), "finish_reason": completion.finish_reason}})
+
+
+def _close_gently(conn: socket.socket) -> None:
+    """End our side, then drop what the peer already sent: closing with unread data would reset
+    the connection and the peer would never read our reply."""
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(1.0)
+        for _ in range(16):
+            if not conn.recv(65536):
+                break
 
 
 def _completion_args(raw: Any) -> dict[str, Any]:
