@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -63,8 +64,13 @@ def _environment(runtime: Path | None, keep_alive: str) -> dict[str, str]:
     return env
 
 
+LAST_CPU: list[float] = [0.0]
+"""User + system CPU seconds of the last process :func:`first_byte` ran (its own, not its worker's)."""
+
+
 def first_byte(command: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, str, str]:
     """(seconds from spawn to the first stdout byte, stdout, stderr) of one fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(
         list(command),
@@ -84,7 +90,10 @@ def first_byte(command: Sequence[str], env: dict[str, str] | None = None) -> tup
     err = process.stderr.read().decode("utf-8", "replace")
     process.stdout.close()
     process.stderr.close()
-    if process.wait() != 0 or first is None:
+    code = process.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if code != 0 or first is None:
         raise RuntimeError(f"{command[0]} exited with {process.returncode}: {err.strip()[-300:]}")
     return first, data.decode("utf-8", "replace"), err
 
@@ -164,8 +173,9 @@ def _raw_eval(llama: Any, args: dict[str, Any]) -> float:
     raise RuntimeError("the model produced no visible text")
 
 
-def warm_pairs(max_tokens: int, repeats: int) -> tuple[list[float], list[float], list[str]]:
-    """(raw in-process prompt evaluation, warm ask first byte, --debug timelines cold and warm)."""
+def warm_pairs(max_tokens: int, repeats: int) -> tuple[list[float], list[float], list[str], list[float], list[float]]:
+    """(raw in-process prompt evaluation, warm ask first byte, --debug timelines cold and warm,
+    CPU seconds of each warm ask process, CPU seconds of ``python -c pass``)."""
     from teleprinter.providers.llama_loader import load_llama
 
     llama = load_llama(_model_path()).llama
@@ -175,12 +185,21 @@ def warm_pairs(max_tokens: int, repeats: int) -> tuple[list[float], list[float],
     env = _environment(runtime.root, "120")
     raw: list[float] = []
     warm: list[float] = []
+    warm_cpu: list[float] = []
+    bare_cpu: list[float] = []
+
+    def warm_once() -> None:
+        warm.append(first_byte(_ask(max_tokens), env)[0])
+        warm_cpu.append(LAST_CPU[0])
+        first_byte([sys.executable, "-c", "print()"])
+        bare_cpu.append(LAST_CPU[0])
+
     try:
         timelines = [_timeline(first_byte(_ask(max_tokens, "--debug"), env)[2], "cold (starts the worker)")]
         for number in range(repeats):
             sides: list[Callable[[], None]] = [
                 lambda: raw.append(_raw_eval(llama, args)),
-                lambda: warm.append(first_byte(_ask(max_tokens), env)[0]),
+                warm_once,
             ]
             for side in sides if number % 2 == 0 else reversed(sides):
                 side()
@@ -188,7 +207,7 @@ def warm_pairs(max_tokens: int, repeats: int) -> tuple[list[float], list[float],
     finally:
         runtime.remove()
         _release(llama)
-    return raw, warm, timelines
+    return raw, warm, timelines, warm_cpu, bare_cpu
 
 
 def _timeline(stderr: str, label: str) -> str:
@@ -218,7 +237,7 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
     cold_repeats = 1 if smoke or quick else 5
     warm_repeats = 1 if smoke else 2 if quick else 9
     raw, cold, in_process = cold_pairs(max_tokens, cold_repeats)
-    raw_eval, warm, timelines = warm_pairs(max_tokens, warm_repeats)
+    raw_eval, warm, timelines, warm_cpu, bare_cpu = warm_pairs(max_tokens, warm_repeats)
     ms = 1000.0
     cold_ratio, warm_ratio = _ratio(cold, raw), _ratio(warm, raw_eval)
     case_cold, case_warm = "cold ask (nothing running)", "warm ask (worker has the model)"
@@ -259,6 +278,19 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
             target=f"<= {WARM_TARGET}x {RAW_EVAL}",
             met=warm_ratio <= WARM_TARGET,
             note="\n\n".join(timelines),
+        ),
+        make_row(NAME, "warm ask, the client process", "bare python (print)", "CPU", "ms", [x * ms for x in bare_cpu]),
+        make_row(
+            NAME,
+            "warm ask, the client process",
+            TELEPRINTER,
+            "CPU",
+            "ms",
+            [x * ms for x in warm_cpu],
+            ratio=_ratio(warm_cpu, bare_cpu),
+            baseline="bare python (print)",
+            note="CPU of the client process alone (user + system, from rusage): steadier than wall-clock on a "
+            "loaded machine; what it adds over a bare interpreter is the client's own cost on the warm path",
         ),
     ]
     return rows
