@@ -26,7 +26,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 ask: $(VENV)/.installed
 	$(BIN)/teleprinter ask "$(PROMPT)"
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(BENCH_VENV)/.installed  # the benchmarks' smoke test runs the peers too
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy --strict src
 	$(BIN)/python -m pytest

@@ -15,7 +15,7 @@ import pytest
 from benchmarks import harness
 from benchmarks.harness import Outcome, check_row, make_row, normalise_row
 
-SLOW = {"local", "worker"}  # runs the embedded model
+SLOW = {"local", "worker", "llm"}  # runs the embedded model
 
 
 def _params() -> list[object]:

@@ -63,3 +63,13 @@ def test_a_socket_path_too_long_for_unix_sockets_is_a_config_error(tmp_path: Pat
     with pytest.raises(ConfigError, match="too long"):
         private_directory(deep)
     assert len(os.fsencode(WorkerPaths(tmp_path).socket)) < 107
+
+
+@pytest.mark.parametrize(
+    ("cpus", "load", "expected"),
+    [(2, 0.0, 2), (2, 0.4, 2), (2, 1.0, 1), (2, 10.0, 1), (8, 3.0, 5), (8, 0.0, 8), (1, 0.0, 1)],
+)
+def test_prompt_threads_leave_out_the_cores_other_processes_keep_busy(cpus: int, load: float, expected: int) -> None:
+    from teleprinter.providers.llama_loader import batch_threads, default_threads
+
+    assert batch_threads(cpus, load) == max(expected, default_threads())

@@ -27,6 +27,35 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
+def batch_threads(cpus: int | None = None, load: float | None = None) -> int:
+    """Threads for evaluating a prompt now: every core on a quiet machine, fewer on a busy one.
+
+    llama.cpp's threads wait for each other at every step by spinning: when other processes
+    already keep the cores busy, a thread that loses its core stalls all the others. Measured
+    on 2 shared cores with a load average of ~10, a 30-token prompt took 2-14 s with 2 batch
+    threads and 0.3-0.7 s with 1. So: the cores the last minute's load average leaves free
+    (``os.getloadavg``), at least the generation threads, at most every core.
+    """
+    cpus = cpus or os.cpu_count() or 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # not on Windows
+            return cpus
+    free = int(cpus - load + 0.5)
+    return max(default_threads(), min(cpus, free))
+
+
+def tune_threads(llama: Any) -> None:
+    """Set the prompt-evaluation threads of ``llama`` for the machine's load right now."""
+    wanted = batch_threads()
+    if wanted != getattr(llama, "n_threads_batch", wanted):
+        import llama_cpp
+
+        llama_cpp.llama_set_n_threads(llama.ctx, llama.n_threads, wanted)
+        llama.n_threads_batch = wanted
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedModel:
     """A loaded llama.cpp model and the lock that serialises generations on it (it is not thread-safe)."""
@@ -87,7 +116,7 @@ def _open(path: str, n_ctx: int, threads: int) -> Any:
             model_path=path,
             n_ctx=n_ctx,
             n_threads=threads,
-            n_threads_batch=max(threads, os.cpu_count() or 1),
+            n_threads_batch=max(threads, batch_threads()),
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as error:

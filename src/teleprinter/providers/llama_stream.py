@@ -15,6 +15,7 @@ from typing import Any
 
 from teleprinter import timeline
 from teleprinter.errors import ProviderError
+from teleprinter.providers.llama_loader import tune_threads
 
 DEFAULT_PREAMBLE = "A conversation between a curious user and a helpful, knowledgeable assistant."
 STOP_SEQUENCES = ("\nUser:", "User:", "\n\n\n")
@@ -105,6 +106,7 @@ def stream_pieces(
             "start a new conversation or shorten the prompt",
         )
     completion.prompt_tokens = prompt_tokens
+    tune_threads(llama)
     stream = llama.create_completion(**args)
     pieces: list[str] = []
     finish: str | None = None
