@@ -119,9 +119,7 @@ def _rows(samples: dict[tuple[str, str], list[tuple[float, float]]]) -> list[Row
             ("time to first token", "ms", 0, 1000.0),
             ("tokens/s after the first", "tok/s", 1, 1.0),
         ):
-            values = {
-                subject: [sample[pick] * scale for sample in samples[(phase, subject)]] for subject in (LLM, TELEPRINTER)
-            }
+            values = {subject: [s[pick] * scale for s in samples[(phase, subject)]] for subject in (LLM, TELEPRINTER)}
             rows.append(make_row(NAME, case, LLM, metric, unit, values[LLM]))
             own, theirs = summarise(values[TELEPRINTER])[0], summarise(values[LLM])[0]
             extra: dict[str, Any] = {"ratio": own / theirs if theirs else None, "baseline": LLM}

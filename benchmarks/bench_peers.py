@@ -261,7 +261,7 @@ def available() -> dict[str, bool]:
     }
 
 
-def measure(kind: str, size_kb: int, have: dict[str, bool], folder: Path) -> dict[str, Result]:
+def measure(kind: str, size_kb: int, have: dict[str, bool], folder: Path, textual: bool) -> dict[str, Result]:
     text = KINDS[kind](size_kb * 1024)
     words = source_words(text)
     results: dict[str, Result] = {}
@@ -275,7 +275,7 @@ def measure(kind: str, size_kb: int, have: dict[str, bool], folder: Path) -> dic
         base_cpu, _ = run_streamdown("Hi.\n")
         cpu, data = run_streamdown(text)
         results[SD] = Result(max(0.0, cpu - base_cpu), *compare(words, screen_words(data)))
-    if have[TEXTUAL]:
+    if have[TEXTUAL] and textual:
         base = run_textual("Hi.\n", folder)
         results[TEXTUAL] = Result(max(0.0, run_textual(text, folder) - base))
     return results
@@ -283,13 +283,14 @@ def measure(kind: str, size_kb: int, have: dict[str, bool], folder: Path) -> dic
 
 def run(quick: bool, smoke: bool = False) -> list[Row]:
     sizes = (1,) if smoke else (1, 16) if quick else (1, 16, 64)
+    textual_max = 1 if smoke or quick else 16  # Textual took minutes of CPU per 16 KB answer here
     kinds = ("prose",) if smoke else tuple(KINDS)
     have = available()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tp-peers-") as folder:
         for kind in kinds:
             for size in sizes:
-                results = measure(kind, size, have, Path(folder))
+                results = measure(kind, size, have, Path(folder), textual=size <= textual_max)
                 rows += _rows(f"{kind}, {size} KB", results)
     missing = [name for name, present in have.items() if not present]
     if missing and rows:
