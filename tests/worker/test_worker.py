@@ -50,6 +50,10 @@ def test_two_concurrent_asks_share_one_worker(runtime: Runtime) -> None:
     stderr = [err.decode() for _, err in results]
     assert worker_pid_in(stderr[0]) == worker_pid_in(stderr[1]) == runtime.worker_pid()
     assert sum("worker started" in text for text in stderr) == 1  # the other one connected to it
+    for text in stderr:  # ask --debug's timeline, phase by phase
+        phases = [line.split(")", 1)[1].split("[")[0].strip() for line in text.splitlines() if " ms  (+" in line]
+        assert phases[0] == "python start-up" and phases[-2:] == ["first token", "answer end"], text
+        assert {"imports", "model load", "prompt evaluation"} <= set(phases), text
 
 
 def test_a_killed_worker_is_replaced_on_the_next_call_with_one_line_of_notice(runtime: Runtime) -> None:
