@@ -85,7 +85,7 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
     from teleprinter.providers.llama_loader import resolve_model_path
 
     path = resolve_model_path(None)
-    repeats = 1 if smoke else 2 if quick else 5
+    repeats = 1 if smoke or quick else 5
     tokenizer = Tokenizer(path)
     samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="tp-llm-") as home:

@@ -1,6 +1,6 @@
 """Side by side with the streaming Markdown renderers people would otherwise use: Streamdown, Textual.
 
-The same Markdown answers (prose, code, tables; 1, 16 and 64 KB; 64 KB in full mode only) are
+The same Markdown answers (prose, code, tables; 1, 16 and 64 KB in full mode, 1 and 4 KB in quick mode) are
 fed in the same 4-character pieces, one every millisecond, to:
 
 * ``teleprinter`` - ``teleprinter ask --provider replay --chunk-size 4 --delay 0.001`` on a
@@ -261,36 +261,46 @@ def available() -> dict[str, bool]:
     }
 
 
-def measure(kind: str, size_kb: int, have: dict[str, bool], folder: Path, textual: bool) -> dict[str, Result]:
+def start_up(have: dict[str, bool], folder: Path) -> dict[str, float]:
+    """Each tool's CPU for a one-word answer: what starting up costs, taken off every figure."""
+    base = {TELEPRINTER: run_teleprinter("Hi.\n", folder)[0], CAT: run_on_pty(["cat"], ["Hi.\n"], _env())[0]}
+    if have[SD]:
+        base[SD] = run_streamdown("Hi.\n")[0]
+    if have[TEXTUAL]:
+        base[TEXTUAL] = run_textual("Hi.\n", folder)
+    return base
+
+
+def measure(
+    kind: str, size_kb: int, have: dict[str, bool], folder: Path, base: dict[str, float], textual: bool
+) -> dict[str, Result]:
     text = KINDS[kind](size_kb * 1024)
     words = source_words(text)
+    pieces = [text[i : i + PIECE] for i in range(0, len(text), PIECE)]
     results: dict[str, Result] = {}
-    base_cpu, _ = run_teleprinter("Hi.\n", folder)
     cpu, data = run_teleprinter(text, folder)
-    results[TELEPRINTER] = Result(max(0.0, cpu - base_cpu), *compare(words, screen_words(data)))
-    base_cpu, _ = run_on_pty(["cat"], ["Hi.\n"], _env())
-    cpu, data = run_on_pty(["cat"], [text[i : i + PIECE] for i in range(0, len(text), PIECE)], _env())
-    results[CAT] = Result(max(0.0, cpu - base_cpu), *compare(words, screen_words(data)))
+    results[TELEPRINTER] = Result(max(0.0, cpu - base[TELEPRINTER]), *compare(words, screen_words(data)))
+    cpu, data = run_on_pty(["cat"], pieces, _env())
+    results[CAT] = Result(max(0.0, cpu - base[CAT]), *compare(words, screen_words(data)))
     if have[SD]:
-        base_cpu, _ = run_streamdown("Hi.\n")
         cpu, data = run_streamdown(text)
-        results[SD] = Result(max(0.0, cpu - base_cpu), *compare(words, screen_words(data)))
+        results[SD] = Result(max(0.0, cpu - base[SD]), *compare(words, screen_words(data)))
     if have[TEXTUAL] and textual:
-        base = run_textual("Hi.\n", folder)
-        results[TEXTUAL] = Result(max(0.0, run_textual(text, folder) - base))
+        results[TEXTUAL] = Result(max(0.0, run_textual(text, folder) - base[TEXTUAL]))
     return results
 
 
 def run(quick: bool, smoke: bool = False) -> list[Row]:
-    sizes = (1,) if smoke else (1, 16) if quick else (1, 16, 64)
+    sizes = (1,) if smoke else (1, 4) if quick else (1, 16, 64)
     textual_max = 1 if smoke or quick else 16  # Textual took minutes of CPU per 16 KB answer here
     kinds = ("prose",) if smoke else tuple(KINDS)
     have = available()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tp-peers-") as folder:
+        base = start_up(have, Path(folder))
         for kind in kinds:
             for size in sizes:
-                results = measure(kind, size, have, Path(folder), textual=size <= textual_max)
+                results = measure(kind, size, have, Path(folder), base, textual=size <= textual_max)
                 rows += _rows(f"{kind}, {size} KB", results)
     missing = [name for name, present in have.items() if not present]
     if missing and rows:
