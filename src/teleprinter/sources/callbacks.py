@@ -114,12 +114,16 @@ class EventTranslator:
             try:
                 sink.handle(event)
             except Exception:
-                self.sink_errors += 1
-                if self.raise_sink_errors:
-                    raise
-                if id(sink) not in self._logged:
-                    self._logged.add(id(sink))
-                    logger.exception("teleprinter: sink %r failed; the stream goes on", sink)
+                self.sink_failed(sink)
+
+    def sink_failed(self, sink: Sink) -> None:
+        """Count a sink's failure (inside ``except``): re-raise it or log it once per sink."""
+        self.sink_errors += 1
+        if self.raise_sink_errors:
+            raise  # always called from an except block: re-raises the sink's error
+        if id(sink) not in self._logged:
+            self._logged.add(id(sink))
+            logger.exception("teleprinter: sink %r failed; the stream goes on", sink)
 
     def started(
         self,
