@@ -79,7 +79,7 @@ def measure(size_kb: int) -> dict[str, Result]:
 
 def run(quick: bool, smoke: bool = False) -> list[Row]:
     rows: list[Row] = []
-    for size in (2,) if smoke else (4,) if quick else (4, 16):
+    for size in (2,) if smoke or quick else (4, 16):
         results = measure(size)
         case = f"prose + code, {size} KB over SSE"
         for subject, result in results.items():
