@@ -127,6 +127,10 @@ def test_worker_command_reports_and_stops_the_worker(runtime: Runtime) -> None:
     pid = runtime.worker_pid()
     status = worker("status")
     assert status.returncode == 0 and f"worker {pid}:" in status.stdout and "gemma" in status.stdout
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:  # a client of another version
+        client.connect(str(runtime.socket))
+        client.sendall(b'{"op": "status", "v": 99}\n')
+        assert b"speaks protocol v1" in client.makefile("rb").readline()
     assert worker("stop").returncode == 0
     assert pid is not None and runtime.wait_gone(pid)
     assert not runtime.socket.exists()

@@ -39,6 +39,8 @@ COMPLETION_KEYS = frozenset(
     ("prompt", "max_tokens", "temperature", "top_p", "top_k", "repeat_penalty", "seed", "stop")
 )
 """The ``create_completion`` arguments a client may set (the ones :func:`llama_stream.completion_args` builds)."""
+REQUEST_TIMEOUT = 10.0
+"""Seconds a client has, once connected, to send its request line."""
 MAX_WAIT = 1.0
 """Longest sleep of the accept loop: how late a SIGTERM or ``stop`` is noticed, at most."""
 
@@ -197,8 +199,14 @@ class Worker:
             protocol.send(conn, {"error": "refused: this model worker serves only its own user"})
             _close_gently(conn)
             return
+        conn.settimeout(REQUEST_TIMEOUT)  # a client that never sends its request must not keep us alive
         request = next(protocol.messages(conn), None)
+        conn.settimeout(None)
         if request is None:
+            return
+        if request.get("v") != protocol.VERSION:
+            hint = "stop the running worker (teleprinter worker stop); the next call starts a matching one"
+            protocol.send(conn, {"error": f"the model worker speaks protocol v{protocol.VERSION}", "hint": hint})
             return
         op = request.get("op")
         if op == "complete":
