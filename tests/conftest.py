@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ["TELEPRINTER_KEEP_ALIVE"] = "0"
+"""No test leaves a model worker running: a CLI started by any test loads the model in-process,
+whatever environment it was given; tests/worker gives its workers a private runtime directory."""
 TELEPRINTER = [sys.executable, "-m", "teleprinter"]
 
 
