@@ -2,8 +2,10 @@
 
 Cold (nothing running): ``teleprinter ask`` in a fresh runtime directory, so it starts the model
 worker, against a raw script that imports llama_cpp, loads the same GGUF with the same settings
-and streams the same completion; both are fresh processes spawned in alternating pairs, and
-the worker is stopped (and waited for) after each pair so no pair runs beside a leftover.
+(prompt threads chosen from the load average as teleprinter does; a second raw row keeps
+llama-cpp-python's default of every core, for reference) and streams the same completion; all
+are fresh processes spawned in alternating order, and the worker is stopped (and waited for)
+after each run so no run goes beside a leftover.
 Target: first token within 1.25x of the raw script's.
 
 Warm (a worker already has the model): ``teleprinter ask`` as a fresh process against the raw
@@ -38,6 +40,7 @@ from benchmarks.harness import ROOT, TELEPRINTER, Row, make_row, summarise
 
 NAME = "worker"
 RAW_CLI = "raw llama_cpp script"
+RAW_DEFAULT = "raw llama_cpp script, llama-cpp-python's default threads"
 RAW_EVAL = "raw in-process prompt evaluation"
 PROMPT = "In one sentence, why is the sky blue?"
 COLD_TARGET = 1.25
@@ -125,38 +128,40 @@ def _ask(max_tokens: int, *extra: str) -> list[str]:
     return [*teleprinter_command(), "ask", *extra, PROMPT, "--max-tokens", str(max_tokens)]
 
 
-def _raw_command(max_tokens: int) -> list[str]:
-    from teleprinter.providers.llama_loader import DEFAULT_N_CTX, default_threads
+def _raw_command(max_tokens: int, same_threads: bool = True) -> list[str]:
+    """The raw script; ``same_threads``: prompt threads chosen as teleprinter chooses them right now
+    (``llama_loader.batch_threads``), else llama-cpp-python's default (every core)."""
+    from teleprinter.providers.llama_loader import DEFAULT_N_CTX, batch_threads, default_threads
 
     threads = default_threads()
-    settings = {"n_ctx": DEFAULT_N_CTX, "n_threads": threads, "n_threads_batch": max(threads, os.cpu_count() or 1)}
+    batch = max(threads, batch_threads()) if same_threads else max(threads, os.cpu_count() or 1)
+    settings = {"n_ctx": DEFAULT_N_CTX, "n_threads": threads, "n_threads_batch": batch}
     args = _completion(max_tokens)
     return [sys.executable, "-c", RAW_SCRIPT, _model_path(), json.dumps(settings), json.dumps(args)]
 
 
-def cold_pairs(max_tokens: int, repeats: int) -> tuple[list[float], list[float], list[float]]:
-    """(raw script, cold teleprinter ask through a new worker, ask --keep-alive 0) first-byte seconds."""
-    raw: list[float] = []
-    cold: list[float] = []
-    in_process: list[float] = []
-    raw_command = _raw_command(max_tokens)
+def cold_pairs(max_tokens: int, repeats: int) -> dict[str, list[float]]:
+    """First-byte seconds of: the raw script (same thread choice, and default threads), a cold
+    ``ask`` through a new worker, and ``ask --keep-alive 0`` (in-process)."""
+    samples: dict[str, list[float]] = {"raw": [], "raw default": [], "cold": [], "in-process": []}
 
     def cold_once() -> None:
         runtime = Runtime()
         try:
-            cold.append(first_byte(_ask(max_tokens), _environment(runtime.root, "60"))[0])
+            samples["cold"].append(first_byte(_ask(max_tokens), _environment(runtime.root, "60"))[0])
         finally:
             runtime.remove()
 
     sides: list[Callable[[], None]] = [
-        lambda: raw.append(first_byte(raw_command)[0]),
+        lambda: samples["raw"].append(first_byte(_raw_command(max_tokens))[0]),
         cold_once,
-        lambda: in_process.append(first_byte(_ask(max_tokens), _environment(None, "0"))[0]),
+        lambda: samples["raw default"].append(first_byte(_raw_command(max_tokens, same_threads=False))[0]),
+        lambda: samples["in-process"].append(first_byte(_ask(max_tokens), _environment(None, "0"))[0]),
     ]
     for number in range(repeats):
         for side in sides if number % 2 == 0 else reversed(sides):
             side()
-    return raw, cold, in_process
+    return samples
 
 
 def _raw_eval(llama: Any, args: dict[str, Any]) -> float:
@@ -227,6 +232,10 @@ def _release(llama: Any) -> None:
     llama.close()
 
 
+def in_ms(seconds: Sequence[float]) -> list[float]:
+    return [x * 1000.0 for x in seconds]
+
+
 def _ratio(own: Sequence[float], base: Sequence[float]) -> float:
     """Median of the pairwise ratios: noise that hits one pair hits both of its sides."""
     return summarise([o / b for o, b in zip(own, base, strict=False) if b > 0])[0]
@@ -236,7 +245,8 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
     max_tokens = 4 if smoke else 8
     cold_repeats = 1 if smoke or quick else 5
     warm_repeats = 1 if smoke else 2 if quick else 9
-    raw, cold, in_process = cold_pairs(max_tokens, cold_repeats)
+    cold_samples = cold_pairs(max_tokens, cold_repeats)
+    raw, cold, in_process = cold_samples["raw"], cold_samples["cold"], cold_samples["in-process"]
     raw_eval, warm, timelines, warm_cpu, bare_cpu = warm_pairs(max_tokens, warm_repeats)
     ms = 1000.0
     cold_ratio, warm_ratio = _ratio(cold, raw), _ratio(warm, raw_eval)
@@ -255,6 +265,7 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
             target=f"<= {COLD_TARGET}x {RAW_CLI}",
             met=cold_ratio <= COLD_TARGET,
         ),
+        make_row(NAME, case_cold, RAW_DEFAULT, "time to first token", "ms", in_ms(cold_samples["raw default"])),
         make_row(
             NAME,
             "in-process ask (--keep-alive 0), for reference",
