@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import logging
 import os
 import threading
@@ -132,6 +131,7 @@ def _quiet_llama_logs(llama_cpp: Any) -> None:
     global _log_callback
     if _log_callback is not None:
         return
+    import ctypes
 
     @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
     def forward(level: int, text: bytes, user_data: Any) -> None:

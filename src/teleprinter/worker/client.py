@@ -12,11 +12,11 @@ import contextlib
 import fcntl
 import os
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from teleprinter.errors import ConfigError, ProviderError
 from teleprinter.worker.paths import WorkerPaths, open_private, private_directory, read_pid
@@ -106,11 +106,13 @@ def _worker_alive(paths: WorkerPaths) -> bool:
     return False
 
 
-_started: list[subprocess.Popen[bytes]] = []
+_started: list[Any] = []
 """Workers this process started: kept so their ``Popen`` is not collected while they run."""
 
 
 def _start(paths: WorkerPaths, keep_alive: float) -> socket.socket:
+    import subprocess  # only when a worker has to be started: the warm path does without
+
     log_fd = open_private(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         process = subprocess.Popen(
