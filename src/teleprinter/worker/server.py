@@ -91,10 +91,8 @@ class Worker:
         private_directory(self.paths.directory)
         lock_fd = open_private(self.paths.lock)
         try:
-            try:
-                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                logger.info("another worker serves %s; exiting", self.paths.directory)
+            if not _take_lock(lock_fd):
+                logger.info("another worker still serves %s; exiting", self.paths.directory)
                 return 0
             os.ftruncate(lock_fd, 0)
             os.write(lock_fd, f"{self.pid}\n".encode("ascii"))
@@ -280,6 +278,23 @@ class Worker:
             protocol.send(conn, {"error": "the model worker is stopping", "hint": "run the command again"})
             return
         protocol.send(conn, {"end": {"usage": completion.usage(), "finish_reason": completion.finish_reason}})
+
+
+LOCK_WAIT = 30.0
+"""Seconds a new worker waits for the lock of one that is shutting down (it removed its socket
+and is finishing queued requests, so a client saw no worker and started this one)."""
+
+
+def _take_lock(fd: int) -> bool:
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 def _close_gently(conn: socket.socket) -> None:
