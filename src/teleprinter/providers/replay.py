@@ -127,6 +127,11 @@ class ReplayChatModel(BaseChatModel):
     """Streams ``chunks`` (or what ``responder`` answers) with the given pauses.
 
     ``fail_after`` raises a :class:`ProviderError` after that many chunks, to exercise error paths.
+
+    Tokens reach callback handlers exactly once on every path: core fires ``on_llm_new_token``
+    itself under ``stream``/``astream``/``astream_events`` v2 (and ``invoke`` with ``streaming=True``),
+    calling ``_stream`` without a run manager; only the v3 protocol passes one, and fires no tokens
+    itself, so ``_stream`` fires them exactly when it is given a run manager.
     """
 
     streaming: bool = False
@@ -217,7 +222,7 @@ class ReplayChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        return generate_from_stream(self._stream(messages, stop, None, **kwargs))  # see _stream
 
     def _stream(
         self,
@@ -231,6 +236,8 @@ class ReplayChatModel(BaseChatModel):
                 time.sleep(pause)
             if chunk is None:
                 raise self._failure()
+            if run_manager is not None:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
     async def _astream(
@@ -245,6 +252,8 @@ class ReplayChatModel(BaseChatModel):
                 await asyncio.sleep(pause)
             if chunk is None:
                 raise self._failure()
+            if run_manager is not None:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
 
