@@ -124,7 +124,8 @@ def test_seed_handler_prints_a_disabled_streaming_model_once() -> None:
 
 def test_seed_handler_prints_a_graphs_visible_answers_once() -> None:
     out = io.StringIO()
-    build().invoke({"messages": [("human", "What is 17 * 23?")]}, {"callbacks": [StreamingStdOutCallbackHandler(stream=out)]})
+    handler = StreamingStdOutCallbackHandler(stream=out)
+    build().invoke({"messages": [("human", "What is 17 * 23?")]}, {"callbacks": [handler]})
     text = out.getvalue()
     assert text.count("17 * 23 = 391.") == 1 and text.count("Let me compute.") == 1
     assert "ROUTE" not in text  # the nostream classifier is not the answer
@@ -142,7 +143,7 @@ def test_iterator_bridge_tokens_of_a_graph() -> None:
 def test_teleprinter_stream_v3_on_the_replay_model_gives_the_full_text() -> None:
     events = list(teleprinter.stream(ReplayChatModel.from_text(ANSWER), "hi", version="v3"))
     assert "".join(e.text for e in events if isinstance(e, Token)) == ANSWER
-    assert [type(e).__name__ for e in events][0] == "RunStarted" and type(events[-1]).__name__ == "RunEnded"
+    assert type(events[0]).__name__ == "RunStarted" and type(events[-1]).__name__ == "RunEnded"
 
 
 @pytest.mark.model

@@ -120,7 +120,8 @@ class GraphStreamTranslator:
         for event in events:
             del self.open[event.run_id]
         error = data.get("error")
-        events.append(NodeEnded(run_id, name, namespace, data.get("result"), str(error) if error else None, duration, now))
+        message = str(error) if error else None
+        events.append(NodeEnded(run_id, name, namespace, data.get("result"), message, duration, now))
         return events
 
 
