@@ -1,7 +1,9 @@
 """A deterministic chat model that streams a given text, for rendering tests, demos and benchmarks.
 
 It replays either a JSONL recording made with ``teleprinter ask --record`` (tokens with their
-recorded timing, usage and errors) or any UTF-8 text file cut into word-sized pieces.
+recorded timing, usage and errors) or any UTF-8 text file cut into word-sized pieces. A chat
+model can only re-stream answer text; :mod:`teleprinter.sources.replay` gives back every
+recorded event (reasoning, tool runs, nodes, custom data) of an agent run.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def _parse_recording(text: str) -> ReplayScript | None:
         return None
     script = ReplayScript([])
     last = 0.0
+    hidden: set[Any] = set()  # nostream runs: their text was never the answer
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -99,6 +102,10 @@ def _parse_recording(text: str) -> ReplayScript | None:
             record = json.loads(line)
         except ValueError as error:
             raise ReplayError(f"recording line {number} is not JSON: {error}") from error
+        if record.get("hidden"):
+            hidden.add(record.get("run_id"))
+        if record.get("event") == "token" and record.get("run_id") in hidden:
+            continue
         last = _apply_record(script, record, last)
     return script
 
