@@ -25,9 +25,11 @@ def test_a_file_target_streams_only_the_visible_answers_to_a_pipe() -> None:
 
 def test_a_module_target_with_events_jsonl_prints_every_event(tmp_path: Path) -> None:
     record = tmp_path / "run.jsonl"
-    result = run_cli(["run", "tests.agent_graph:build", QUESTION, "--events", "jsonl", "--record", str(record)], cwd=ROOT)
+    args = ["run", "tests.agent_graph:build", QUESTION, "--events", "jsonl", "--record", str(record)]
+    result = run_cli(args, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["event"] for line in lines] == [json.loads(line)["event"] for line in record.read_text().splitlines()]
     assert lines[0]["version"] == 2
     kinds = {line["event"] for line in lines}
     assert {"start", "token", "reasoning", "tool_call", "tool_start", "tool_end", "node_start", "custom"} <= kinds

@@ -41,37 +41,44 @@ def read_input(value: str | None, stdin: IO[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from teleprinter.answer import stream_run
-    from teleprinter.config import terminal_environment
-    from teleprinter.render.console import make_renderer
-    from teleprinter.render.plain import PlainRenderer
     from teleprinter.secrets import redact
     from teleprinter.sinks.record import Recorder
-    from teleprinter.sinks.stats import Stats, summary_line
+    from teleprinter.sinks.stats import Stats
     from teleprinter.targets import load_target, parse_input
 
     runnable = load_target(args.target)
     value = parse_input(read_input(args.input, sys.stdin), runnable)
     stats = Stats()
-    if args.events:
-        stream_run(runnable, value, [Recorder(sys.stdout, redact=redact), stats], version=args.protocol)
-        return 0
+    with ExitStack() as stack:
+        sinks: list[Any] = [stats]
+        if args.record:
+            sinks.append(Recorder(stack.enter_context(open(args.record, "w", encoding="utf-8")), redact=redact))
+        if args.events:
+            stream_run(runnable, value, [Recorder(sys.stdout, redact=redact), *sinks], version=args.protocol)
+            return 0
+        return _render(args, runnable, value, sinks, stats)
+
+
+def _render(args: argparse.Namespace, runnable: Any, value: Any, sinks: list[Any], stats: Any) -> int:
+    from teleprinter.answer import stream_run
+    from teleprinter.config import terminal_environment
+    from teleprinter.render.console import make_renderer
+    from teleprinter.render.plain import PlainRenderer
+    from teleprinter.sinks.stats import summary_line
+
     renderer = make_renderer(
         sys.stdout, prefix=args.prefix, markdown=args.markdown, color=args.color, status_stream=sys.stderr,
         environ=terminal_environment(), stdin=sys.stdin,
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
-    with ExitStack() as stack:
-        sinks: list[Any] = [renderer, stats]
-        if args.record:
-            sinks.append(Recorder(stack.enter_context(open(args.record, "w", encoding="utf-8")), redact=redact))
-        try:
-            stream_run(runnable, value, sinks, version=args.protocol)
-        finally:
-            renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
-            summarised = getattr(renderer, "summary_written", False)
-            if not summarised and (args.stats or sys.stderr.isatty()):
-                line = summary_line(stats.total(), detailed=args.stats)
-                sys.stderr.write(("\n" if plain_on_tty else "") + line + "\n")
+    try:
+        stream_run(runnable, value, [renderer, *sinks], version=args.protocol)
+    finally:
+        renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
+        summarised = getattr(renderer, "summary_written", False)
+        if not summarised and (args.stats or sys.stderr.isatty()):
+            line = summary_line(stats.total(), detailed=args.stats)
+            sys.stderr.write(("\n" if plain_on_tty else "") + line + "\n")
     if plain_on_tty:
         sys.stdout.write("\n")
     return 0
