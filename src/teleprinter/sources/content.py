@@ -114,18 +114,23 @@ def message_events(run: ModelRun, run_id: UUID, message: Any, now: float, *, fin
     text) instead of ``tool_call_chunks``.
     """
     events: list[Event] = []
+    extra = getattr(message, "additional_kwargs", None)
+    if extra:
+        for key in ("reasoning_content", "reasoning"):
+            value = extra.get(key)
+            thought = value if isinstance(value, str) else reasoning_text(value) if isinstance(value, dict) else ""
+            if thought:
+                events.append(run.thought(run_id, thought, now))
+    content = getattr(message, "content", "")
+    if type(content) is str:  # the common shape: no blocks to sort
+        if content:
+            events.append(run.token(run_id, content, now))
+        if final or getattr(message, "tool_call_chunks", None):
+            events.extend(_tool_calls(run, run_id, message, now, final))
+        return events
     texts: list[str] = []
     parts: list[Any] = []
-    extra = getattr(message, "additional_kwargs", None) or {}
-    for key in ("reasoning_content", "reasoning"):
-        value = extra.get(key)
-        thought = value if isinstance(value, str) else reasoning_text(value) if isinstance(value, dict) else ""
-        if thought:
-            events.append(run.thought(run_id, thought, now))
-    content = getattr(message, "content", "")
-    if isinstance(content, str):
-        texts.append(content)
-    elif isinstance(content, list):
+    if isinstance(content, list):
         for block in content:
             _sort_block(run, run_id, block, now, texts, parts, events)
     text = "".join(texts)
