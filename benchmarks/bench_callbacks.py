@@ -237,7 +237,7 @@ def measure(tokens: int, repeats: int) -> dict[tuple[str, str], list[float]]:
                 function(WORKLOADS[case](50), out)
             for _ in range(repeats):
                 for subject, function in subjects:
-                    seconds = timed(lambda function=function: function(model, out))  # type: ignore[misc]
+                    seconds = timed(lambda function=function, model=model: function(model, out))  # type: ignore[misc]
                     samples.setdefault((case, subject), []).append(seconds / tokens * 1e6)
     return samples
 
