@@ -11,7 +11,7 @@ from tests.render.screen import Run, make
 
 
 def test_terminal_renderer_draws_the_visible_answers_of_an_agent_run() -> None:
-    renderer, out, err, clock = make(60, 16, status=True)
+    renderer, out, _err, clock = make(60, 16, status=True)
     for event in teleprinter.stream(build(), INPUT):
         clock.now += 0.1
         renderer.handle(event)
