@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROMPT ?= What is the capital of France?
 
-.PHONY: ask test lint typecheck bench bench-quick clean
+.PHONY: ask test lint typecheck bench bench-quick clean pictures
 
 # scripts/setup.py (system python3, standard library only) creates the venv and runs pip, one line
 # per step, a heartbeat while llama.cpp compiles, and one line naming what is missing on failure.
@@ -51,3 +51,6 @@ bench-quick: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+pictures: $(VENV)/.installed-dev
+	$(BIN)/python scripts/pictures.py
