@@ -43,10 +43,14 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples scripts
 	$(BIN)/mypy --strict src
 
-bench: $(VENV)/.installed-dev
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	@$(PYTHON) scripts/setup.py --venv $(VENV) --extras dev,bench
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
 
-bench-quick: $(VENV)/.installed-dev
+bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks --quick
 
 clean:

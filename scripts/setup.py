@@ -178,7 +178,9 @@ def install(reporter: Reporter, venv: Path, extras: str) -> int:
     """``pip install -e .[extras]`` with its verbose output parsed into steps and a build heartbeat."""
     log_path = venv / "setup.log"
     target = f".[{extras}]" if extras else "."
-    what = "teleprinter with its test tools" if extras == "dev" else "teleprinter"
+    extra_names = {"dev": "its test tools", "bench": "the benchmark tools"}
+    extra_text = " and ".join(extra_names.get(name, name) for name in extras.split(",") if name)
+    what = f"teleprinter with {extra_text}" if extra_text else "teleprinter"
     reporter.say(f"installing {what} and its dependencies into {venv} (pip; output in {log_path}) ...")
     command = [str(venv / "bin" / "python"), "-m", "pip", "install", "-v", "--progress-bar", "off", "-e", target]
     environ = {**os.environ, "PYTHONUNBUFFERED": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
