@@ -64,7 +64,7 @@ DEFAULT_OUTPUT = ROOT / "BENCHMARKS.md"
 KEEP_MARKER = "<!-- Everything below this line is written by hand and kept when the file is regenerated. -->"
 CHART_NAME = "BENCHMARKS.png"
 CHART_LINK = f"![teleprinter against its baselines: the ratio of each benchmark, log scale]({CHART_NAME})"
-"""The chart of the ratios (``benchmarks/charts.py``), written next to BENCHMARKS.md and shown under its introduction."""
+"""The chart of the ratios (``benchmarks/charts.py``): written next to BENCHMARKS.md, shown under its introduction."""
 
 BENCHMARKS: tuple[str, ...] = ("startup", "local", "callbacks", "render", "memory")
 """The fixed list, in run order; module ``benchmarks.bench_<name>``."""
@@ -506,7 +506,8 @@ def write_markdown(outcomes: Sequence[Outcome], path: Path, *, quick: bool, star
     else:
         chart = True
     kept = _kept_text(path)
-    text = render_markdown(outcomes, quick=quick, machine=machine_description(), started=started, kept=kept, chart=chart)
+    machine = machine_description()
+    text = render_markdown(outcomes, quick=quick, machine=machine, started=started, kept=kept, chart=chart)
     path.write_text(text, encoding="utf-8")
     if chart:
         from benchmarks.charts import write_chart
