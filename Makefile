@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: pyproject.toml
 	@touch $(VENV)/.installed $@
 
 ask: $(VENV)/.installed
-	@echo 'asking the embedded model (Gemma 3 270M, on this CPU): "$(PROMPT)"'
+	@echo '$(BIN)/teleprinter ask "$(PROMPT)"   (the embedded model unless .env names a provider; it loads in a few seconds)'
 	@$(BIN)/teleprinter ask "$(PROMPT)"
 	@printf '%s\n' "" "Try next:" \
 	  '  make ask PROMPT="Why is the sky blue?"    another question' \

@@ -35,7 +35,7 @@ INSTALLING = re.compile(r"^Installing collected packages: (.*)")
 # (pattern in pip's log, the one line that says what to do); the first that matches wins.
 DIAGNOSES = (
     (
-        re.compile(r"ensurepip is not available|No module named (ensurepip|venv)"),
+        re.compile(r"ensurepip is not\s+available|No module named (ensurepip|venv)"),
         "python3 -m venv does not work here: install the python3-venv package "
         "(Debian/Ubuntu: sudo apt-get install python3-venv)",
     ),
@@ -174,6 +174,45 @@ def make_venv(reporter: Reporter, venv: Path) -> int:
     return 0
 
 
+class PipProgress:
+    """Turns pip's verbose output, line by line, into the reporter's steps and live line."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.collected: set[str] = set()
+        self.building = False
+        self.build_started = 0.0
+
+    def feed(self, line: str) -> None:
+        reporter = self.reporter
+        if match := COLLECTING.match(line):
+            self.collected.add(match.group(1).lower())
+            if not self.building:
+                reporter.update_live(f"resolving dependencies: {len(self.collected)} packages")
+        elif CACHED.search(line) and not self.building:
+            reporter.say("  llama-cpp-python: using the wheel pip built before (no compiling)")
+        elif BUILD_STARTS.search(line) and not self.building:
+            self.building, self.build_started = True, time.monotonic()
+            reporter.stop_live()
+            reporter.say(
+                "  building llama.cpp from source (llama-cpp-python): about 5 minutes, once — "
+                "pip caches it for next time"
+            )
+            reporter.start_live("compiling llama.cpp")
+        elif self.building and (match := PERCENT.match(line)):
+            reporter.update_live(f"compiling llama.cpp: {int(match.group(1))}%")
+        elif self.building and (match := STEPS.match(line)):
+            done, total = int(match.group(1)), int(match.group(2))
+            reporter.update_live(f"compiling llama.cpp: {100 * done // max(total, 1)}% ({done}/{total})")
+        elif match := INSTALLING.match(line):
+            if self.building:
+                self.building = False
+                reporter.stop_live(f"  built llama.cpp in {clock(time.monotonic() - self.build_started)}")
+            else:
+                reporter.stop_live()
+            reporter.start_live(f"installing {len(match.group(1).split(','))} packages")
+
+
 def install(reporter: Reporter, venv: Path, extras: str) -> int:
     """``pip install -e .[extras]`` with its verbose output parsed into steps and a build heartbeat."""
     log_path = venv / "setup.log"
@@ -184,9 +223,7 @@ def install(reporter: Reporter, venv: Path, extras: str) -> int:
     reporter.say(f"installing {what} and its dependencies into {venv} (pip; output in {log_path}) ...")
     command = [str(venv / "bin" / "python"), "-m", "pip", "install", "-v", "--progress-bar", "off", "-e", target]
     environ = {**os.environ, "PYTHONUNBUFFERED": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    collected: set[str] = set()
-    building = False
-    build_started = 0.0
+    progress = PipProgress(reporter)
     reporter.start_live("resolving dependencies")
     stop = threading.Event()
 
@@ -207,33 +244,7 @@ def install(reporter: Reporter, venv: Path, extras: str) -> int:
             for line in process.stdout:
                 log.write(line)
                 tail = [*tail[-400:], line]
-                if match := COLLECTING.match(line):
-                    collected.add(match.group(1).lower())
-                    if not building:
-                        reporter.update_live(f"resolving dependencies: {len(collected)} packages")
-                elif CACHED.search(line) and not building:
-                    reporter.say("  llama-cpp-python: using the wheel pip built before (no compiling)")
-                elif BUILD_STARTS.search(line) and not building:
-                    building, build_started = True, time.monotonic()
-                    reporter.stop_live()
-                    reporter.say(
-                        "  building llama.cpp from source (llama-cpp-python): about 5 minutes, once — "
-                        "pip caches it for next time"
-                    )
-                    reporter.start_live("compiling llama.cpp")
-                elif building and (match := PERCENT.match(line)):
-                    reporter.update_live(f"compiling llama.cpp: {int(match.group(1))}%")
-                elif building and (match := STEPS.match(line)):
-                    done, total = int(match.group(1)), int(match.group(2))
-                    reporter.update_live(f"compiling llama.cpp: {100 * done // max(total, 1)}% ({done}/{total})")
-                elif match := INSTALLING.match(line):
-                    if building:
-                        reporter.stop_live(f"  built llama.cpp in {clock(time.monotonic() - build_started)}")
-                        building = False
-                    else:
-                        reporter.stop_live()
-                    count = len(match.group(1).split(","))
-                    reporter.start_live(f"installing {count} packages")
+                progress.feed(line)
             code = process.wait()
     finally:
         stop.set()
