@@ -87,8 +87,12 @@ class Clock:
         return self.now
 
 
-def play(recording: Path, terminal: Terminal, *, model_name: str | None = None) -> None:
-    """Play one ``ask --record`` recording through the CLI's renderer, on the recording's own timing."""
+def play(recording: Path, terminal: Terminal, *, model_name: str | None = None, until: float = 1.0) -> None:
+    """Play one ``ask --record`` recording through the CLI's renderer, on the recording's own timing.
+
+    ``until`` below 1 stops after that share of the tokens with the run still live (status line
+    and all), as a screenshot taken while the answer streams would show it.
+    """
     from teleprinter.events import RunEnded, RunFailed, RunStarted, Token
     from teleprinter.providers.replay import load_script
     from teleprinter.render.console import TerminalRenderer
@@ -103,9 +107,13 @@ def play(recording: Path, terminal: Terminal, *, model_name: str | None = None) 
     )
     run_id = uuid.uuid4()
     renderer.handle(RunStarted(run_id, script.model, time=0.0))
-    for index, (chunk, delay) in enumerate(zip(script.chunks, script.delays, strict=True)):
+    shown = round(len(script.chunks) * until)
+    for index, (chunk, delay) in enumerate(zip(script.chunks[:shown], script.delays[:shown], strict=True)):
         clock.now += delay
         renderer.handle(Token(run_id, chunk, index, clock.now))
+        renderer.writer.frame()  # the frame the writer would draw at this moment (no background thread here)
+    if shown < len(script.chunks):
+        return  # still streaming: the live frame stays as it is
     if script.error:
         renderer.handle(RunFailed(run_id, RuntimeError(script.error), time=clock.now))
     else:
@@ -132,6 +140,11 @@ def answer_scene(terminal: Terminal) -> None:
     terminal.type_command('teleprinter ask "What is the capital of France?"')
     play(RECORDINGS / "answer.jsonl", terminal)
     terminal.write(SHELL_PROMPT)
+
+
+def streaming_scene(terminal: Terminal) -> None:
+    terminal.type_command("teleprinter ask --provider replay --replay markdown.jsonl")
+    play(RECORDINGS / "markdown.jsonl", terminal, until=0.6)
 
 
 def markdown_scene(terminal: Terminal) -> None:
@@ -163,6 +176,7 @@ SCENES: dict[str, Scene] = {
     for scene in (
         Scene("answer", "teleprinter ask", answer_scene, ("answer.jsonl",), lines=8),
         Scene("markdown", "teleprinter ask: a Markdown answer", markdown_scene, ("markdown.jsonl",)),
+        Scene("streaming", "teleprinter ask: while it streams", streaming_scene, ("markdown.jsonl",)),
         Scene("chat", "teleprinter chat", chat_scene, tuple(recording for _, recording in CHAT_TURNS), lines=12),
         # The agent-run display (tool calls, node progress, several model runs at once) is not on main yet:
         # when it lands, record a run with `teleprinter run ... --record agent.jsonl`, add an `agent_scene`
@@ -177,7 +191,10 @@ SCENES: dict[str, Scene] = {
 class Fonts:
     """JetBrains Mono (regular, bold, italic) from its package; DejaVu Sans Mono for glyphs it lacks."""
 
-    FALLBACKS = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",)
+    FALLBACKS = (  # Debian's fonts-dejavu-core; DejaVu Sans has the braille of the status line's spinner
+        "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    )
 
     def __init__(self, size: int) -> None:
         from PIL import ImageFont
@@ -191,28 +208,32 @@ class Fonts:
         self.bold = ImageFont.truetype(str(files / "JetBrainsMono[wght].ttf"), size)
         self.bold.set_variation_by_name("Bold")
         self.italic = ImageFont.truetype(str(files / "JetBrainsMono-Italic[wght].ttf"), size)
-        fallback = next((path for path in self.FALLBACKS if Path(path).exists()), None)
-        self.fallback = ImageFont.truetype(fallback, size) if fallback else None
+        self.fallbacks = [ImageFont.truetype(path, size) for path in self.FALLBACKS if Path(path).exists()]
         ascent, descent = self.regular.getmetrics()
         self.cell_width = round(self.regular.getlength("M"))
         self.cell_height = round((ascent + descent) * 1.15)
         self.baseline_offset = round((self.cell_height - (ascent + descent)) / 2)
-        self._missing = self._bitmap("\U0010fffd")
-        self._has: dict[str, bool] = {}
+        self._missing = {id(font): self._bitmap(font, "\U0010fffd") for font in [self.regular, *self.fallbacks]}
+        self._chosen: dict[str, Any] = {}
 
-    def _bitmap(self, char: str) -> bytes:
-        """The glyph JetBrains Mono draws for ``char``; the same as for U+10FFFD means it has none."""
+    def _bitmap(self, font: Any, char: str) -> bytes:
+        """The glyph ``font`` draws for ``char``; the same as for U+10FFFD means it has none."""
         from PIL import Image, ImageDraw
 
         image = Image.new("L", (self.cell_width * 2, self.cell_height))
-        ImageDraw.Draw(image).text((0, 0), char, font=self.regular, fill=255)
+        ImageDraw.Draw(image).text((0, 0), char, font=font, fill=255)
         return image.tobytes()
 
     def pick(self, char: str, bold: bool, italic: bool) -> Any:
-        if char not in self._has:
-            self._has[char] = char.isascii() or self._bitmap(char) != self._missing
-        if not self._has[char] and self.fallback is not None:
-            return self.fallback
+        """JetBrains Mono in the cell's weight, or the first fallback font that has the glyph."""
+        if char not in self._chosen:
+            self._chosen[char] = None
+            if not char.isascii() and self._bitmap(self.regular, char) == self._missing[id(self.regular)]:
+                fonts = (font for font in self.fallbacks if self._bitmap(font, char) != self._missing[id(font)])
+                self._chosen[char] = next(fonts, None)
+        chosen = self._chosen[char]
+        if chosen is not None:
+            return chosen
         return self.bold if bold else self.italic if italic else self.regular
 
 

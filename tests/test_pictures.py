@@ -6,6 +6,7 @@ Runs as CI runs it: no network, no display server (Pillow draws into memory, pyt
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +40,12 @@ def test_the_markdown_recording_is_drawn_by_the_renderer(pictures: ModuleType) -
     assert any("**" not in row and "callback handler" in row for row in rows)
     assert any(row.startswith("75 tokens · first token") for row in rows)  # the status line's summary
     assert max(len(row) for row in rows) <= 80
+
+
+def test_a_scene_taken_while_streaming_shows_the_live_status_line(pictures: ModuleType) -> None:
+    rows = [row for row in screen_rows(pictures.render(pictures.SCENES["streaming"])) if row]
+    assert re.fullmatch(r"\S \d+ tokens · [\d.]+ tok/s · [\d.]+ s", rows[-1]), rows[-1]  # spinner, counts
+    assert not any("keeps every character" in row for row in rows)  # the answer is not finished yet
 
 
 def test_the_chat_shows_each_turn_and_its_answer(pictures: ModuleType) -> None:
