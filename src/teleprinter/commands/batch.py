@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         monitor.close()
     sys.stdout.flush()
-    sys.stderr.write("\n".join(summary_table(outcomes, stats, detailed=args.stats)) + "\n")
+    width = _terminal_size(sys.stderr)[0] if _is_tty(sys.stderr) else None
+    sys.stderr.write("\n".join(summary_table(outcomes, stats, detailed=args.stats, width=width)) + "\n")
     sys.stderr.flush()
     return 0 if all(outcome.succeeded for outcome in outcomes) else 1

@@ -88,6 +88,7 @@ async def talk(args: argparse.Namespace, session: ChatSession, writer: Transcrip
     chat = Chat(
         session, loading, expected, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
         transcript=writer, switch_model=switcher(args, options), while_streaming=lambda: keys_not_echoed(sys.stdin),
+        columns=terminal_columns,
     )
     reader = make_reader(args, chat.notice)
     loading.add_done_callback(lambda done: None if done.cancelled() or not done.exception() else reader.fail(done))
@@ -95,6 +96,16 @@ async def talk(args: argparse.Namespace, session: ChatSession, writer: Transcrip
         resumed = f" · {len(session.turns)} turns resumed from {args.resume}" if args.resume else ""
         chat.say(f"teleprinter chat · {chat.info}{resumed} · /help for commands, Ctrl-D to leave")
     return await run_chat(chat, reader)
+
+
+def terminal_columns() -> int | None:
+    """The width of the terminal stdout is, asked each time (it may have been resized); ``None`` on a pipe."""
+    import os
+
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else None
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def build_model(args: argparse.Namespace, options: ModelOptions | None) -> tuple[BaseChatModel, ModelInfo]:
