@@ -16,8 +16,18 @@ EXAMPLE_INDENT = 4
 """Extra indent of the continuation lines of an example too long for the terminal."""
 
 
+MAX_WIDTH = 100
+"""Help is never wider than this, however wide the terminal: long prose lines are hard to read."""
+
+
 class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with ``[options]`` usage, word-boundary wrapping and examples kept as lines."""
+
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 26, width: int | None = None):
+        if width is None:
+            import shutil
+
+            width = min(shutil.get_terminal_size().columns, MAX_WIDTH) - 2  # argparse's own margin of 2
         super().__init__(prog, indent_increment, max_help_position, width)
 
     def add_usage(
