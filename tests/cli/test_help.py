@@ -67,8 +67,10 @@ def test_every_option_sits_in_a_named_group(command: str) -> None:
         if not action.option_strings or isinstance(action, argparse._HelpAction):
             continue
         title = group_of(parser, action)
-        assert title not in (None, *DEFAULT_GROUPS), f"{command} {action.option_strings[0]} is in no named group"
-        assert title in GROUPS or title, f"{command}: group {title!r}"
+        assert title not in (None, *DEFAULT_GROUPS), (
+            f"{command} {action.option_strings[0]} is in no named group: add it with "
+            f"teleprinter.commands.common.group(parser, NAME).add_argument(...), NAME one of {sorted(GROUPS)}"
+        )
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -81,6 +83,10 @@ def test_every_command_help_shows_its_groups_and_examples(command: str) -> None:
     ]
     for title in named:
         assert f"\n{title}:\n" in out, f"{command} --help lacks the {title} group"
+    assert "\nexamples:\n" in out, (
+        f"{command} --help has no examples: make its parser with "
+        "teleprinter.commands.common.command_parser(subparsers, NAME, help=..., examples=(...))"
+    )
     epilog = out[out.index("\nexamples:\n") :]
     examples = [line for line in epilog.splitlines() if EXAMPLE.match(line)]
     assert 2 <= len(examples) <= 4, examples
