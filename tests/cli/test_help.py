@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import re
+import shlex
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -152,3 +153,32 @@ def test_an_unknown_command_is_a_usage_error_of_the_top_parser() -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 2 and lines[-1].startswith("teleprinter: error: argument COMMAND: invalid choice: 'aks'")
     assert "teleprinter --help" in lines[0]
+
+
+def example_commands(help_text: str) -> list[list[str]]:
+    """The teleprinter command lines of a help's examples, as argv (comments, pipes and redirects left out)."""
+    commands = []
+    for line in help_text[help_text.index("\nexamples:\n") :].splitlines()[1:]:
+        line = line.split("  # ")[0]
+        start = line.find("teleprinter ")
+        if start < 0:
+            continue
+        text = line[start:].split(" > ")[0].split(")")[0].split(" | ")[0]
+        commands.append(shlex.split(text)[1:])
+    return commands
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_every_example_parses_with_todays_options(command: str) -> None:
+    """An option renamed or removed later breaks its examples here, not in a user's terminal."""
+    help_text = call(*([command] if command else []), "--help")[1]
+    examples = example_commands(help_text)
+    assert len(examples) >= 2
+    for argv in examples:
+        parser = build_parser()
+        with redirect_stderr(io.StringIO()) as err:
+            try:
+                args, extra = parser.parse_known_args(argv)
+            except SystemExit:
+                pytest.fail(f"example {argv} does not parse: {err.getvalue().strip()}")
+        assert extra == [] and args.command == argv[0], argv
