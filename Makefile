@@ -22,7 +22,7 @@ ask: $(VENV)/.installed
 	@echo '$(BIN)/teleprinter ask "$(PROMPT)"   (the embedded model unless .env names a provider; it loads in a few seconds)'
 	@$(BIN)/teleprinter ask "$(PROMPT)"
 	@printf '%s\n' "" "Try next:" \
-	  '  make ask PROMPT="Why is the sky blue?"    another question' \
+	  '  make ask PROMPT="Why is the sky blue?"  another question' \
 	  '  $(BIN)/teleprinter chat              a conversation (Ctrl-C stops an answer, Ctrl-D leaves)' \
 	  '  $(BIN)/teleprinter --help            every command, with examples' \
 	  '  $(BIN)/teleprinter doctor            check the terminal and provider settings'
