@@ -155,6 +155,11 @@ def worker_directory(environ: Mapping[str, str] | None = None, uid: int | None =
     return Path(platformdirs.user_cache_dir("teleprinter")) / f"worker-{uid}"
 
 
+def completion_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a shell's completion function started this process (argcomplete sets ``_ARGCOMPLETE``)."""
+    return "_ARGCOMPLETE" in (os.environ if environ is None else environ)
+
+
 # --- validation -------------------------------------------------------------------------------
 
 

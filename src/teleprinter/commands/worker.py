@@ -10,13 +10,13 @@ import argparse
 import sys
 from typing import Any
 
-from teleprinter.commands.common import _non_negative_float
+from teleprinter.commands.common import command_parser, group, non_negative_float
 
 
 def add_keep_alive_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    group(parser, "model").add_argument(
         "--keep-alive",
-        type=_non_negative_float,
+        type=non_negative_float,
         metavar="SECONDS",
         help="local model: keep it loaded in a worker for this long after the answer "
         "(default: TELEPRINTER_KEEP_ALIVE, else 300; 0: load it in this process, no worker)",
@@ -65,7 +65,17 @@ def worker_request(options: Any, prompt: str, system: str | None) -> Any:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("worker", help="the local model worker: status, stop")
+    parser = command_parser(
+        subparsers,
+        "worker",
+        help="the local model worker: status, stop",
+        description="The worker keeps the embedded model loaded between answers (ask --keep-alive). "
+        "status shows it, stop ends it; it also stops by itself when idle.",
+        examples=(
+            "teleprinter worker status  # its pid, loaded models, keep-alive",
+            "teleprinter worker stop  # free the memory now",
+        ),
+    )
     parser.add_argument("action", choices=("status", "stop"), help="show the running worker, or stop it")
     parser.set_defaults(run=run)
 
