@@ -282,8 +282,8 @@ def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
             if subject.startswith("teleprinter"):
                 row["ratio"] = median / floor if floor else None
                 row["baseline"] = floor_name
-                row["target"] = f"<= {TARGETS[case]:.2f}x {floor_name}"
-                row["met"] = bool(floor) and median / floor <= TARGETS[case]
+                row["target"] = f"<= {TARGETS.get(case, 1.10):.2f}x {floor_name}"
+                row["met"] = bool(floor) and median / floor <= TARGETS.get(case, 1.10)
                 row["note"] = _note(case, subject, medians)
             rows.append(row)
     if not quick and not smoke:
@@ -375,8 +375,8 @@ def instruction_rows() -> list[dict[str, Any]]:
                 "median": own,
                 "ratio": own / base,
                 "baseline": base_name,
-                "target": f"<= {TARGETS[case]:.2f}x {base_name}",
-                "met": own / base <= TARGETS[case],
+                "target": f"<= {TARGETS.get(case, 1.10):.2f}x {base_name}",
+                "met": own / base <= TARGETS.get(case, 1.10),
                 "note": f"instructions per token from callgrind, ({low} vs {high} tokens): deterministic, "
                 "unlike the CPU times above on this shared machine",
             }
