@@ -80,6 +80,8 @@ class EventTranslator:
         self.raise_sink_errors = False
         self._logged: set[int] = set()
         self._runs: dict[UUID, ModelRun] = {}
+        self._plain_id: UUID | None = None
+        self._plain_run = ModelRun()
         self._protocol: set[UUID] = set()
         self._spans: dict[UUID, tuple[str, Namespace, float]] = {}  # tool/node run -> (name, namespace, start)
 
@@ -108,6 +110,7 @@ class EventTranslator:
         metadata: dict[str, Any] | None,
     ) -> None:
         self._runs[run_id] = ModelRun()
+        self._plain_id = None
         name = model_name(serialized, metadata)
         tags = tuple(tags or ())
         self.emit(
@@ -161,7 +164,11 @@ class EventTranslator:
         ):
             self.token(run_id, token, chunk)
             return None
-        run = self._runs.get(run_id) or self._run(run_id)
+        if run_id is self._plain_id:  # LangChain passes the run's same UUID object for every token
+            run = self._plain_run
+        else:  # hashing a UUID runs Python code: once per run, not once per token
+            run = self._runs.get(run_id) or self._run(run_id)
+            self._plain_id, self._plain_run = run_id, run
         run.tokened = True
         if token:
             run.tokens += 1
@@ -183,6 +190,7 @@ class EventTranslator:
     def ended(self, run_id: UUID, response: LLMResult) -> int:
         """End of a model run; returns how many answer tokens the end-of-run fallback gave."""
         run = self._runs.pop(run_id, None) or ModelRun()
+        self._plain_id = None
         self._protocol.discard(run_id)
         given = 0
         if not run.streamed:
