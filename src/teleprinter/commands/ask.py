@@ -7,7 +7,7 @@ import sys
 from contextlib import ExitStack
 from typing import IO, Any
 
-from teleprinter.commands.common import add_display_arguments, add_model_arguments, model_options
+from teleprinter.commands.common import add_display_arguments, add_model_arguments, display_options, model_options
 from teleprinter.errors import ConfigError
 
 
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         status_stream=sys.stderr,
         environ=terminal_environment(),
         stdin=sys.stdin,
+        display=display_options(args),
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()

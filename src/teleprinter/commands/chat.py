@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from teleprinter.commands.common import add_display_arguments, add_model_arguments, model_options
+from teleprinter.commands.common import add_display_arguments, add_model_arguments, display_options, model_options
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -109,6 +109,7 @@ def renderer_factory(args: argparse.Namespace) -> RendererFactory:
     from teleprinter.config import terminal_environment
 
     environ = terminal_environment()
+    display = display_options(args)
     try:
         from teleprinter.render.console import make_renderer
     except ImportError:  # the console renderer is optional; plain text always works
@@ -125,6 +126,7 @@ def renderer_factory(args: argparse.Namespace) -> RendererFactory:
             status_stream=sys.stderr,
             model_name=model_name,
             environ=environ,
+            display=display,
         )
 
     return make
