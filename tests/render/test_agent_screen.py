@@ -94,7 +94,8 @@ def test_tool_call_line_updates_while_its_arguments_stream(width: int) -> None:
 
 def test_tool_errors_and_calls_without_a_streamed_call_get_their_own_line() -> None:
     agent = Agent(60, 10)
-    agent.send(*tool(run_id(), "calculator", None, {"expression": "1/0"}, None, error="ZeroDivisionError: division by zero"))
+    failure = "ZeroDivisionError: division by zero"
+    agent.send(*tool(run_id(), "calculator", None, {"expression": "1/0"}, None, error=failure))
     rows = agent.close().rows()
     assert rows == ['⚙ calculator(expression="1/0")', "  ✗ ZeroDivisionError: division by zero · 12 ms"]
 
