@@ -171,7 +171,9 @@ _DECODERS: dict[str, Callable[[Mapping[str, Any], UUID, float], Event]] = {
         i, str(r.get("call_id", "")), str(r.get("name", "")), _text(r, "args"), int(r.get("index", 0)), t
     ),
     "part": lambda r, i, t: ContentPart(i, r.get("block"), t),
-    "custom": lambda r, i, t: Custom(i, str(r.get("name", "")), r.get("data"), t, r.get("node"), _strings(r.get("namespace"))),
+    "custom": lambda r, i, t: Custom(
+        i, str(r.get("name", "")), r.get("data"), t, r.get("node"), _strings(r.get("namespace"))
+    ),
     "end": _end,
     "error": _error,
     "tool_start": lambda r, i, t: ToolStarted(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from typing import IO, Protocol
+from uuid import UUID
 
 from teleprinter.events import Event, RunEnded, RunFailed, RunStarted, Token
 from teleprinter.render.layout import Layout, RawLayout
@@ -87,6 +88,7 @@ class TerminalRenderer:
         self._closed = False
         self._resized: tuple[int, int] | None = None
         self._ends_line = True  # the text so far ends with a newline (or there is none)
+        self._hidden: set[UUID] = set()
         self._stop_watching = watch_resize(stream, self._on_resize) if watch else _nothing
 
     def handle(self, event: Event) -> None:
@@ -94,8 +96,8 @@ class TerminalRenderer:
         with self.writer.lock:
             if kind is Token:
                 text = event.text  # type: ignore[union-attr]
-                if not text:
-                    return
+                if not text or (self._hidden and event.run_id in self._hidden):
+                    return  # a hidden (``nostream``) run's text is not the answer
                 self.stats.handle(event)
                 if self.status is not None:
                     self.status.handle(event)
@@ -114,6 +116,9 @@ class TerminalRenderer:
             if self.status is not None:
                 self.status.handle(event)
             if kind is RunStarted:
+                if event.hidden:  # type: ignore[union-attr]
+                    self._hidden.add(event.run_id)
+                    return
                 self._start_run()
             elif kind is RunEnded or kind is RunFailed:
                 self._end_run()

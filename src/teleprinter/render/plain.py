@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import IO
+from uuid import UUID
 
 from teleprinter.events import Event, RunStarted, Token
 
 
 class PlainRenderer:
     """Writes each token as it arrives, with ``prefix`` at the start of every line of the answer.
+
+    Only answer text of visible runs is written: reasoning, tool calls and other event kinds,
+    and the tokens of hidden (``nostream``) runs, are not the answer.
 
     With an empty prefix the output is byte-for-byte the streamed text. ``flush_each`` keeps
     the seed's behaviour (flush per token) so a reader on the other end of a pipe sees text live.
@@ -31,12 +35,17 @@ class PlainRenderer:
         self.sanitize = sanitize
         self._at_line_start = True
         self._wrote_any = False
+        self._hidden: set[UUID] = set()
 
     def handle(self, event: Event) -> None:
         if type(event) is Token:
-            self.write(event.text)
-        elif type(event) is RunStarted and self._wrote_any and not self._at_line_start and self.prefix:
-            self.write("\n")
+            if not self._hidden or event.run_id not in self._hidden:
+                self.write(event.text)
+        elif type(event) is RunStarted:
+            if event.hidden:  # a ``nostream`` run (an internal classifier): not the answer
+                self._hidden.add(event.run_id)
+            elif self._wrote_any and not self._at_line_start and self.prefix:
+                self.write("\n")
 
     def write(self, text: str) -> None:
         if self.sanitize is not None:
