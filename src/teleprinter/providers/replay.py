@@ -1,7 +1,9 @@
 """A deterministic chat model that streams a given text, for rendering tests, demos and benchmarks.
 
 It replays either a JSONL recording made with ``teleprinter ask --record`` (tokens with their
-recorded timing, usage and errors) or any UTF-8 text file cut into word-sized pieces.
+recorded timing, usage and errors) or any UTF-8 text file cut into word-sized pieces. A chat
+model can only re-stream answer text; :mod:`teleprinter.sources.replay` gives back every
+recorded event (reasoning, tool runs, nodes, custom data) of an agent run.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def _parse_recording(text: str) -> ReplayScript | None:
         return None
     script = ReplayScript([])
     last = 0.0
+    hidden: set[Any] = set()  # nostream runs: their text was never the answer
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -99,6 +102,10 @@ def _parse_recording(text: str) -> ReplayScript | None:
             record = json.loads(line)
         except ValueError as error:
             raise ReplayError(f"recording line {number} is not JSON: {error}") from error
+        if record.get("hidden"):
+            hidden.add(record.get("run_id"))
+        if record.get("event") == "token" and record.get("run_id") in hidden:
+            continue
         last = _apply_record(script, record, last)
     return script
 
@@ -127,6 +134,11 @@ class ReplayChatModel(BaseChatModel):
     """Streams ``chunks`` (or what ``responder`` answers) with the given pauses.
 
     ``fail_after`` raises a :class:`ProviderError` after that many chunks, to exercise error paths.
+
+    Tokens reach callback handlers exactly once on every path: core fires ``on_llm_new_token``
+    itself under ``stream``/``astream``/``astream_events`` v2 (and ``invoke`` with ``streaming=True``),
+    calling ``_stream`` without a run manager; only the v3 protocol passes one, and fires no tokens
+    itself, so ``_stream`` fires them exactly when it is given a run manager.
     """
 
     streaming: bool = False
@@ -217,7 +229,7 @@ class ReplayChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        return generate_from_stream(self._stream(messages, stop, None, **kwargs))  # see _stream
 
     def _stream(
         self,
@@ -231,6 +243,8 @@ class ReplayChatModel(BaseChatModel):
                 time.sleep(pause)
             if chunk is None:
                 raise self._failure()
+            if run_manager is not None:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
     async def _astream(
@@ -245,6 +259,8 @@ class ReplayChatModel(BaseChatModel):
                 await asyncio.sleep(pause)
             if chunk is None:
                 raise self._failure()
+            if run_manager is not None:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
 

@@ -328,12 +328,25 @@ async def _astream_v3(
                 params = item.get("params") or {}
                 namespace = tuple(params.get("namespace") or ())
                 yield Custom(root, "", params.get("data"), time.perf_counter(), None, namespace)
+        await _finished(run)
     except Exception:
         while collected:  # the failed runs' RunFailed, already translated by the handler
             yield collected.pop(0)
         raise
     while collected:
         yield collected.pop(0)
+
+
+async def _finished(run: Any) -> None:
+    """Wait for a v3 chat model stream's producer: it fires ``on_llm_end`` after the last event.
+
+    langchain-core 1.8 ends the iteration at ``message-finish`` while the producer task still has
+    the run's end callback to send; without waiting, ``RunEnded`` (usage, finish reason) is lost.
+    """
+    producer = getattr(run, "_producer_task", None)
+    if isinstance(producer, asyncio.Future):
+        with contextlib.suppress(Exception):  # its failure already reached the consumer
+            await producer
 
 
 class _Into:
