@@ -22,6 +22,7 @@ from teleprinter.events import Event, Reasoning, Token
 from teleprinter.providers import ModelOptions, create_model
 from teleprinter.render.agent import AgentRenderer
 from teleprinter.render.options import DisplayOptions
+from teleprinter.sources.replay import read_recording, replay
 from tests.conftest import cli_env, run_cli
 from tests.render.screen import FakeTTY, capabilities, emulate
 from tests.servers.sse import Reply, SSEServer
@@ -114,7 +115,9 @@ def test_pipe_gets_the_exact_answer_and_the_recording_keeps_the_reasoning(server
     shown = run_cli([*base, "--reasoning", "show", "q"], cwd=tmp_path, env=cli_env())
     assert (shown.returncode, shown.stdout) == (0, "".join(ANSWER))
     assert "".join(THOUGHTS) in shown.stderr
-    replayed = run_cli(["ask", "--provider", "replay", "--replay", str(record), "--speed", "max", "--reasoning", "show",
-                        "q"], cwd=tmp_path, env=cli_env())
-    assert (replayed.returncode, replayed.stdout) == (0, "".join(ANSWER))
-    assert "".join(THOUGHTS) in replayed.stderr  # replay keeps the reasoning apart from the answer
+    renderer = AgentRenderer(FakeTTY(), capabilities(60, 12), markdown=True, watch=False)
+    for event in replay(read_recording(record), speed=None):
+        renderer.handle(event)
+    renderer.close()
+    rows = emulate(renderer.stream.getvalue(), 60, 12).rows()  # type: ignore[attr-defined]
+    assert rows[0].startswith("thought for") and rows[0].endswith("· 5 tokens") and rows[1:] == ["17 × 23 = 391."]
