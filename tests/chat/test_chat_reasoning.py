@@ -52,7 +52,8 @@ def test_tool_calls_are_collapsible_sections_and_a_tool_only_turn_is_not_an_empt
     session.record(Turn("17 * 23?", "", tools=calls))
     text = markdown(session)
     assert "(no text)" not in text
-    assert '<summary>Tool call: calculator</summary>\n\nArguments:\n\n```json\n{\n  "expression": "17 * 23"\n}\n```' in text
+    arguments = 'Arguments:\n\n```json\n{\n  "expression": "17 * 23"\n}\n```'
+    assert f"<summary>Tool call: calculator</summary>\n\n{arguments}" in text
     assert "Result:\n\n```\n391\n```\n\n</details>" in text
     assert "<summary>Tool call: read_file</summary>" in text and "Error:\n\n```\nFileNotFoundError: x\n```" in text
     save(session, tmp_path / "t.jsonl")
