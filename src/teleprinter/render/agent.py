@@ -58,6 +58,7 @@ LABEL_STYLE = Style(bold=True, dim=True)
 NODE_STYLE = Style(dim=True)
 SIDE_ROWS = 6  # most rows a run that is not streaming takes in the live region (its label included)
 PRIMARY_ROWS = 3  # rows always left to the streaming run
+SIDE_EVERY = 3  # frames between two redraws of a run that does not stream (~10 a second)
 
 
 class Part(Protocol):
@@ -79,6 +80,7 @@ class Item:
 
     label: str | None = None
     opened = False  # its first rows went to scrollback (or to the queue)
+    region: tuple[tuple[int, int], list[str]] | None = None  # last drawn side region, for (width, share)
 
     def __init__(self) -> None:
         self.held: list[str] = []  # settled rows not yet in scrollback (the item is not streaming)
@@ -226,6 +228,7 @@ class AgentLayout:
         self.hidden: set[UUID] = set()
         self.calls_shown: set[str] = set()
         self._emitted = False  # some block was already committed or queued
+        self._frames = 0
 
     # --- events (called per event, under the frame lock) ------------------------------------
 
@@ -374,12 +377,9 @@ class AgentLayout:
         for block in self.queue:
             body = block[1:] if block and block[0] == "" else block  # the blank that separates it in scrollback
             regions.append(body if len(body) <= share else [body[0], *body[len(body) - share + 1 :]])
+        self._frames += 1
         for item in others:
-            settled, rows = item.update(width, share)
-            item.held += settled
-            label = self._label_row(item, width)
-            body = [*item.held, *rows]
-            regions.append([*label, *body[len(body) - max(share - len(label), 0) :]] if body else label)
+            regions.append(self._side(item, width, share))
         fitted: list[list[str]] = []
         for region in regions:
             region = region[: max(share, 1)]
@@ -388,6 +388,23 @@ class AgentLayout:
             fitted.append(region)
             used += len(region)
         return fitted, used
+
+    def _side(self, item: Item, width: int, share: int) -> list[str]:
+        """A live item that does not stream: its label and last rows, redrawn every :data:`SIDE_EVERY` frames.
+
+        Parsing a second open block every frame would double a frame's cost; a few updates a
+        second are enough for text the eye follows beside the streaming run.
+        """
+        cached = item.region
+        if cached is not None and cached[0] == (width, share) and self._frames % SIDE_EVERY:
+            return cached[1]
+        settled, rows = item.update(width, share)
+        item.held += settled
+        label = self._label_row(item, width)
+        body = [*item.held, *rows]
+        region = [*label, *body[len(body) - max(share - len(label), 0) :]] if body else label
+        item.region = ((width, share), region)
+        return region
 
     def _label_row(self, item: Item, width: int) -> list[str]:
         if isinstance(item, RunView) and item.labelled:
