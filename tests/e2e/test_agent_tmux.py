@@ -1,0 +1,78 @@
+"""`teleprinter run examples/agent.py:graph` in a real terminal (tmux), on the embedded model.
+
+The graph routes the question to a real calculator tool, then runs two model nodes in
+parallel. The screen must show the node lines, the tool line and its result, and both
+answers, each as one labelled, contiguous block; Ctrl-C mid-run keeps what was shown and
+gives back a usable terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_ask_tmux import ROOT, TELEPRINTER, Pane, shell_still_works
+
+pytestmark = [pytest.mark.e2e, pytest.mark.model]
+
+AGENT = ROOT / "examples" / "agent.py"
+
+
+@pytest.fixture
+def pane(tmp_path: Path) -> Iterator[Pane]:
+    terminal = Pane(tmp_path, width=80, height=16)
+    try:
+        terminal.wait_for(terminal.prompt_back, timeout=20)
+        yield terminal
+    finally:
+        terminal.kill()
+
+
+def command(*extra: str) -> str:
+    args = [str(TELEPRINTER), "run", f"{AGENT}:graph", "What is 17 * 23?", *extra]
+    return " ".join(shlex.quote(arg) for arg in args) + "; echo exit=$?"
+
+
+def block(lines: list[str], label: str) -> list[str]:
+    """The rows of the run labelled ``label``: from its label to the next blank or progress row."""
+    start = lines.index(f"── {label}")
+    rows = []
+    for line in lines[start + 1 :]:
+        if not line.strip() or line.startswith(("▸ ", "── ", "exit=")) or re.match(r"^\d+ tokens", line):
+            break
+        rows.append(line)
+    return rows
+
+
+def test_agent_run_shows_progress_the_tool_and_both_answers_apart(pane: Pane) -> None:
+    pane.type(command())
+    text = pane.wait_for(lambda text: "exit=" in text and pane.prompt_back(text), timeout=240, history=True)
+    assert "exit=0" in text
+    lines = [line.rstrip() for line in text.splitlines()]
+    assert any(re.fullmatch(r"▸ router · \d+\.\d s", line) for line in lines)
+    assert '⚙ calculator(expression="17 * 23")' in lines
+    assert any(line.startswith("  ↳ 391 · 3 B · ") for line in lines)
+    answer, summary = block(lines, "answer"), block(lines, "summary")
+    assert answer and summary  # both model answers, each under its label
+    assert "391" in " ".join(answer)
+    for label in ("answer", "summary"):
+        assert sum(line == f"── {label}" for line in lines) == 1  # drawn once: no duplicate in scrollback
+        assert any(re.fullmatch(rf"▸ {label} · \d+\.\d s", line) for line in lines)
+    assert pane.cursor_visible()
+    assert "waiting for" not in text and "␛" not in text
+    shell_still_works(pane)
+
+
+def test_ctrl_c_mid_run_keeps_what_was_shown_and_restores_the_terminal(pane: Pane) -> None:
+    pane.type(command())
+    pane.wait_for(lambda text: "↳ 391" in text, timeout=240)
+    pane.keys("C-c")
+    text = pane.wait_for(lambda text: "exit=" in text and pane.prompt_back(text), timeout=60, history=True)
+    assert "exit=130" in text and "interrupted" in text
+    assert '⚙ calculator(expression="17 * 23")' in text and "↳ 391" in text and "▸ router" in text
+    assert pane.cursor_visible()
+    shell_still_works(pane)
