@@ -7,7 +7,8 @@ decide the same way on every machine; CPU is real (``time.process_time``).
 
 Subjects:
 
-* ``teleprinter`` - ``TerminalRenderer`` with Markdown and the status line, ~30 frames/s.
+* ``teleprinter`` - the renderer ``make_renderer`` gives a terminal (``AgentRenderer``, a
+  ``TerminalRenderer`` that keeps runs apart) with Markdown and the status line, ~30 frames/s.
 * ``teleprinter`` in the "frame per chunk" cases - the same renderer forced to draw a frame for
   every chunk: the worst case, to show a frame's cost does not grow with the answer.
 * ``rich Live+Markdown (every chunk)`` - ``live.update(Markdown(text), refresh=True)`` per chunk,
@@ -119,12 +120,12 @@ class VirtualClock:
 
 def run_teleprinter(chunks: Sequence[str], every_chunk: bool = False) -> Measure:
     from teleprinter.events import RunEnded, RunStarted, Token
-    from teleprinter.render.console import TerminalRenderer
+    from teleprinter.render.agent import AgentRenderer
     from teleprinter.render.terminal import Capabilities
 
     out, status = Terminal(), Terminal()
     clock = VirtualClock()
-    renderer = TerminalRenderer(
+    renderer = AgentRenderer(
         out,
         Capabilities(is_tty=True, width=WIDTH, height=HEIGHT, color=True, cursor=True),
         markdown=True,

@@ -98,3 +98,12 @@ def test_tool_and_node_lines_go_to_stderr_only_when_asked() -> None:
     drive(asked)
     assert out.getvalue() == ""
     assert err.getvalue() == '⚙ calculator(expression="17 * 23")\n  ↳ 391 · 3 B · 2 ms\n▸ router · 0.4 s\n'
+
+
+def test_tools_full_on_a_pipe_writes_arguments_and_output_whole_and_neutralised() -> None:
+    renderer, out, err = pipe(DisplayOptions(tools="full", explicit=frozenset({"tools"})))
+    tool = uuid.uuid4()
+    renderer.handle(ToolStarted(tool, "read", {"path": "a.txt"}))
+    renderer.handle(ToolEnded(tool, "one\n\x1b[31mtwo", duration=0.002))
+    renderer.close()
+    assert err.getvalue() == '⚙ read\n    {\n      "path": "a.txt"\n    }\n  ↳ 2 ms\n    one\n    ␛[31mtwo\n'

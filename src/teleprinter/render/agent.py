@@ -499,6 +499,17 @@ class AgentRenderer(TerminalRenderer):
                     self.writer.set_heartbeat(SPIN_INTERVAL if self.status is not None else None)
                 self.writer.request()
 
+    def _write_summary(self) -> None:
+        """After several model runs (a graph) the summary counts them all, not only the last one."""
+        if self.status_stream is None or not self.stats.runs:
+            return
+        from teleprinter.sinks.stats import summary_line
+
+        runs = len(self.stats.runs)
+        line = summary_line(self.stats.total() if runs > 1 else self.stats.last)
+        _say(self.status_stream, (f"{runs} runs · " if runs > 1 else "") + line + "\n")
+        self.summary_written = True
+
     def _ended(self) -> None:
         active = self.status is not None and self.status.active
         self.writer.set_heartbeat(SPIN_INTERVAL if active else None)
@@ -507,3 +518,11 @@ class AgentRenderer(TerminalRenderer):
         else:  # nothing live: settle every block now and give the terminal back, as after a plain answer
             self._finishing = True
             self.writer.frame()
+
+
+def _say(stream: IO[str], text: str) -> None:
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass  # the terminal is gone: the original error must win

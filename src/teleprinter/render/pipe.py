@@ -13,6 +13,7 @@ lines, no escape codes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import IO
 from uuid import UUID
@@ -31,6 +32,7 @@ from teleprinter.events import (
 )
 from teleprinter.render.options import DisplayOptions
 from teleprinter.render.plain import PlainRenderer
+from teleprinter.render.sanitize import sanitize
 
 
 class Blocks:
@@ -134,7 +136,7 @@ class PipeRenderer(PlainRenderer):
                 self.answers.feed(event.run_id, event.text)  # type: ignore[union-attr]
         elif kind is Reasoning:
             if self._show["reasoning"] and event.run_id not in self.hidden and event.text:  # type: ignore[union-attr]
-                self.thoughts.feed(event.run_id, event.text)  # type: ignore[union-attr]
+                self.thoughts.feed(event.run_id, sanitize(event.text))  # type: ignore[union-attr]
         elif kind is RunStarted:
             if event.hidden:  # type: ignore[union-attr]
                 self.hidden.add(event.run_id)
@@ -149,7 +151,7 @@ class PipeRenderer(PlainRenderer):
         self.thoughts.end(run_id)
         for call_id, (name, args) in self.calls.pop(run_id, {}).items():
             self.shown_calls.add(call_id)
-            self._line(f"⚙ {_call(name, args)}")
+            self._line(self._call(name, args))
 
     def _activity(self, event: Event) -> None:
         if isinstance(event, ToolCallDelta):
@@ -158,17 +160,33 @@ class PipeRenderer(PlainRenderer):
                 call[1] += event.args
         elif isinstance(event, ToolStarted):
             if self._show["tools"] and event.call_id not in self.shown_calls:
-                self._line(f"⚙ {_call(event.name, event.input)}")
+                self._line(self._call(event.name, event.input))
         elif isinstance(event, ToolEnded):
             if self._show["tools"]:
-                from teleprinter.render.tools import result_summary
-
-                text, failed = result_summary(event.output, event.error, event.duration)
-                self._line(("  ✗ " if failed else "  ↳ ") + text)
+                self._line(self._result(event))
         elif isinstance(event, NodeEnded) and self._show["progress"] and not event.node.startswith("__"):
             from teleprinter.render.agent import node_path
 
             self._line(f"▸ {node_path(event.node, event.namespace)} · {event.duration:.1f} s")
+
+    def _call(self, name: str, args: object) -> str:
+        """``⚙ name(key=value)``, or with ``--tools full`` the name and the arguments as indented JSON."""
+        from teleprinter.render.tools import call_summary, parse_args
+
+        value = parse_args(args) if isinstance(args, str) else args if args is not None else {}
+        if self.options.tools != "full":
+            return f"⚙ {call_summary(name, value)}"
+        body = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2, default=str)
+        return sanitize(f"⚙ {name}\n" + "\n".join("    " + line for line in body.splitlines()))
+
+    def _result(self, event: ToolEnded) -> str:
+        from teleprinter.render.tools import duration_text, output_text, result_summary
+
+        text, failed = result_summary(event.output, event.error, event.duration)
+        if failed or self.options.tools != "full":
+            return ("  ✗ " if failed else "  ↳ ") + text
+        lines = sanitize(output_text(event.output)).splitlines()
+        return f"  ↳ {duration_text(event.duration)}" + "".join(f"\n    {line}" for line in lines)
 
     def _side_write(self, text: str) -> None:
         if self.side is not None:
@@ -189,8 +207,3 @@ class PipeRenderer(PlainRenderer):
                 self._side_write("\n")
         super().close()
 
-
-def _call(name: str, args: object) -> str:
-    from teleprinter.render.tools import call_summary, parse_args
-
-    return call_summary(name, parse_args(args) if isinstance(args, str) else args if args is not None else {})
