@@ -36,16 +36,27 @@ class PlainRenderer:
         self._at_line_start = True
         self._wrote_any = False
         self._hidden: set[UUID] = set()
+        self._last_run: UUID | None = None
+        self._ends_newline = True
 
     def handle(self, event: Event) -> None:
         if type(event) is Token:
-            if not self._hidden or event.run_id not in self._hidden:
-                self.write(event.text)
+            if self._hidden and event.run_id in self._hidden:
+                return
+            if event.run_id != self._last_run:
+                self._switch_run(event.run_id)
+            self.write(event.text)
         elif type(event) is RunStarted:
             if event.hidden:  # a ``nostream`` run (an internal classifier): not the answer
                 self._hidden.add(event.run_id)
             elif self._wrote_any and not self._at_line_start and self.prefix:
                 self.write("\n")
+
+    def _switch_run(self, run_id: UUID) -> None:
+        """Another run's text begins: it starts on a line of its own (parallel nodes, chained models)."""
+        if self._last_run is not None and self._wrote_any and not self._ends_newline:
+            self.write("\n")
+        self._last_run = run_id
 
     def write(self, text: str) -> None:
         if self.sanitize is not None:
@@ -56,6 +67,7 @@ class PlainRenderer:
             text = self._prefixed(text)
         self.stream.write(text)
         self._wrote_any = True
+        self._ends_newline = text.endswith("\n")
         if self.flush_each:
             self.stream.flush()
 
