@@ -1,4 +1,4 @@
-"""`teleprinter run examples/agent.py:graph` in a real terminal (tmux), on the embedded model.
+"""`teleprinter run examples/agent.py:graph` (embedded model) and `ask` on a reasoning server, in tmux.
 
 The graph routes the question to a real calculator tool, then runs two model nodes in
 parallel. The screen must show the node lines, the tool line and its result, and both
@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import test_ask_tmux
 from tests.e2e.test_ask_tmux import ROOT, TELEPRINTER, Pane, shell_still_works
+from tests.servers.sse import Reply, SSEServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.model]
+pytestmark = [pytest.mark.e2e, *test_ask_tmux.pytestmark[1:]]  # the same tmux and venv checks
 
 AGENT = ROOT / "examples" / "agent.py"
 
@@ -48,6 +50,7 @@ def block(lines: list[str], label: str) -> list[str]:
     return rows
 
 
+@pytest.mark.model
 def test_agent_run_shows_progress_the_tool_and_both_answers_apart(pane: Pane) -> None:
     pane.type(command())
     text = pane.wait_for(lambda text: "exit=" in text and pane.prompt_back(text), timeout=240, history=True)
@@ -67,6 +70,7 @@ def test_agent_run_shows_progress_the_tool_and_both_answers_apart(pane: Pane) ->
     shell_still_works(pane)
 
 
+@pytest.mark.model
 def test_ctrl_c_mid_run_keeps_what_was_shown_and_restores_the_terminal(pane: Pane) -> None:
     pane.type(command())
     pane.wait_for(lambda text: "↳ 391" in text, timeout=240)
@@ -76,3 +80,25 @@ def test_ctrl_c_mid_run_keeps_what_was_shown_and_restores_the_terminal(pane: Pan
     assert '⚙ calculator(expression="17 * 23")' in text and "↳ 391" in text and "▸ router" in text
     assert pane.cursor_visible()
     shell_still_works(pane)
+
+
+def test_ask_shows_the_reasoning_box_then_collapses_it_above_the_answer(tmp_path: Path) -> None:
+    thoughts = [f"Step {n}: weighing the next part of the sum.\n" for n in range(12)]
+    terminal = Pane(tmp_path, width=60, height=14)
+    try:
+        with SSEServer(api_key=None) as server:
+            server.script(Reply(tokens=["17 × 23 ", "= 391."], reasoning=thoughts, delay=0.15))
+            terminal.wait_for(terminal.prompt_back, timeout=20)
+            base = [str(TELEPRINTER), "ask", "--provider", "openai-compatible", "--base-url", server.url + "/v1"]
+            terminal.type(" ".join(shlex.quote(arg) for arg in [*base, "--model", "r1", "17 * 23?"]))
+            boxed = terminal.wait_for(lambda text: "│ Step 6" in text, timeout=60)
+            text = terminal.wait_for(lambda text: "tokens ·" in text and terminal.prompt_back(text), timeout=60)
+    finally:
+        terminal.kill()
+    assert "thinking" in boxed and "reasoning tokens" in boxed and "waiting" not in boxed
+    assert len([line for line in boxed.splitlines() if line.startswith("│ ")]) <= 4
+    lines = [line.rstrip() for line in text.splitlines()]
+    start = next(n for n, line in enumerate(lines) if line.startswith("thought for"))
+    assert re.fullmatch(r"thought for \d+\.\d s · 12 tokens", lines[start])
+    assert lines[start + 1] == "17 × 23 = 391."
+    assert "│ Step" not in text
