@@ -233,3 +233,27 @@ def test_a_plain_single_answer_looks_as_before() -> None:
     run = run_id()
     agent.send(RunStarted(run, "gemma"), *tokens(run, ["hello ", "world"]), RunEnded(run))
     assert agent.close().rows() == ["hello world"]
+
+
+def test_rows_held_while_another_run_streamed_are_recut_when_the_terminal_shrank() -> None:
+    from teleprinter.render.agent import AgentLayout
+    from teleprinter.render.wrap import cell_width
+
+    layout = AgentLayout(color=False, markdown=False)
+    one, two = run_id(), run_id()
+    layout.handle(RunStarted(one, "m", node="answer"))
+    layout.handle(RunStarted(two, "m", node="summary"))
+    rows: list[str] = []
+    for n in range(40):
+        layout.handle(Token(one, f"one{n:02d} "))
+        layout.handle(Token(two, f"two{n:02d} "))
+        if n % 3 == 0:
+            rows += layout.update(60, 12)[0]
+    layout.handle(RunEnded(two))
+    rows += layout.update(60, 12)[0]
+    rows += layout.update(24, 12)[0]  # the terminal shrank before the held run went to scrollback
+    layout.handle(RunEnded(one))
+    rows = [re.sub(r"\x1b\[[0-9;]*m", "", row) for row in [*rows, *layout.finish(24)]]
+    late = rows[rows.index("── summary") :]
+    assert all(cell_width(row) <= 24 for row in late)
+    assert re.findall(r"two(\d\d)", "".join(late).replace(" ", "")) == [f"{n:02d}" for n in range(40)]

@@ -43,7 +43,7 @@ from teleprinter.events import (
 )
 from teleprinter.render.console import TerminalRenderer
 from teleprinter.render.layout import Layout, RawLayout
-from teleprinter.render.line import fit, one_line
+from teleprinter.render.line import fit, one_line, refit
 from teleprinter.render.markdown import MarkdownLayout
 from teleprinter.render.options import DisplayOptions
 from teleprinter.render.reasoning import ReasoningBox
@@ -310,7 +310,7 @@ class AgentLayout:
 
     # --- frames ---------------------------------------------------------------------------
 
-    def _opening(self, item: Item, rows: list[str], force: bool = False) -> list[str]:
+    def _opening(self, item: Item, rows: list[str], width: int, force: bool = False) -> list[str]:
         """``rows`` led by the item's blank separator and label the first time it shows anything."""
         if item.opened or not (rows or force):
             return rows
@@ -319,26 +319,22 @@ class AgentLayout:
         if isinstance(item, RunView):
             if self._emitted:
                 lead.append("")
-            if item.labelled:
-                assert item.label is not None
-                lead.append(fit([(f"── {item.label}", LABEL_STYLE)], self._width, self.color))
+            lead += self._label_row(item, width)
         self._emitted = True
         return [*lead, *rows]
 
-    _width = 80
-
     def _settle(self, width: int, final: list[str]) -> None:
         for item in self.finished:
-            rows = item.held + item.finish(width)
+            rows = [*(part for row in item.held for part in refit(row, width)), *item.finish(width)]
             item.held = []
             if item is self.streaming:
-                final += self._opening(item, rows)
+                final += self._opening(item, rows, width)
                 self.streaming = None
                 for block in self.queue:
-                    final += block
+                    final += [part for row in block for part in refit(row, width)]
                 self.queue.clear()
                 continue
-            block = self._opening(item, rows)
+            block = self._opening(item, rows, width)
             if not block:
                 continue
             if self.streaming is None:
@@ -348,7 +344,6 @@ class AgentLayout:
         self.finished.clear()
 
     def update(self, width: int, cap: int) -> tuple[list[str], list[str]]:
-        self._width = width
         final: list[str] = []
         self._settle(width, final)
         if self.streaming is None and self.items:
@@ -359,7 +354,8 @@ class AgentLayout:
         if self.streaming is not None:
             item = self.streaming
             settled, live = item.update(width, max(cap - used, 1))
-            final += self._opening(item, [*item.held, *settled], force=bool(live))
+            held = [part for row in item.held for part in refit(row, width)]
+            final += self._opening(item, [*held, *settled], width, force=bool(live))
             item.held = []
         for region in regions:
             live += region

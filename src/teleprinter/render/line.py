@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from teleprinter.render.style import Span, encode
-from teleprinter.render.wrap import span_clusters, spans_width
+import re
+
+from teleprinter.render.style import RESET, Span, encode
+from teleprinter.render.wrap import cell_width, clusters, span_clusters, spans_width
 
 ELLIPSIS = "…"
 
@@ -34,3 +36,35 @@ def fit(spans: list[Span], width: int, color: bool) -> str:
 def one_line(text: str) -> str:
     """``text`` with every run of whitespace (newlines included) made one space, stripped."""
     return " ".join(text.split())
+
+
+_SGR = re.compile(r"(\x1b\[[0-9;]*m)")
+
+
+def refit(row: str, width: int) -> list[str]:
+    """An encoded row cut into rows of at most ``width`` cells, its styles carried onto each.
+
+    For rows laid out before the terminal shrank and not yet printed (a run held while another
+    streamed): printed as they are, the terminal would cut them at its margin.
+    """
+    if width < 1 or ("\x1b" not in row and cell_width(row) <= width):
+        return [row]
+    pieces = _SGR.split(row)
+    if cell_width("".join(pieces[0::2])) <= width:
+        return [row]
+    rows: list[str] = []
+    current: list[str] = []
+    cells, style = 0, ""
+    for number, piece in enumerate(pieces):
+        if number % 2:  # an SGR code
+            current.append(piece)
+            style = "" if piece == RESET else piece
+            continue
+        for text, size, _, _ in clusters(piece):
+            if cells + size > width:
+                rows.append("".join(current) + (RESET if style else ""))
+                current, cells = ([style] if style else []), 0
+            current.append(text)
+            cells += size
+    rows.append("".join(current))
+    return rows
