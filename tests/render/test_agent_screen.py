@@ -6,7 +6,17 @@ import re
 
 import pytest
 
-from teleprinter.events import NodeEnded, NodeStarted, Reasoning, RunEnded, RunFailed, RunStarted, Token, ToolCallDelta
+from teleprinter.events import (
+    Custom,
+    NodeEnded,
+    NodeStarted,
+    Reasoning,
+    RunEnded,
+    RunFailed,
+    RunStarted,
+    Token,
+    ToolCallDelta,
+)
 from teleprinter.render.options import DisplayOptions
 from tests.render.agent_screen import Agent, call, run_id, thinking, tokens, tool
 
@@ -125,8 +135,8 @@ def test_tools_full_shows_arguments_and_output_whole_and_hide_shows_none() -> No
 def test_nodes_leave_one_dim_line_and_show_on_the_status_line() -> None:
     agent = Agent(60, 10, status=True)
     retrieve = run_id()
-    agent.send(NodeStarted(retrieve, "retrieve"))
-    assert "▸ retrieve" in agent.screen().display[0]
+    agent.send(NodeStarted(retrieve, "retrieve"), Custom(retrieve, "", {"status": "fetching 3 documents"}))
+    assert "▸ retrieve" in agent.screen().display[0] and "· fetching 3 documents" in agent.screen().display[0]
     agent.send(NodeEnded(retrieve, "retrieve", duration=0.42))
     agent.send(NodeStarted(run_id(), "__start__"), NodeEnded(run_id(), "__start__"))
     rows = agent.close().rows()

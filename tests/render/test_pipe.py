@@ -107,3 +107,4 @@ def test_tools_full_on_a_pipe_writes_arguments_and_output_whole_and_neutralised(
     renderer.handle(ToolEnded(tool, "one\n\x1b[31mtwo", duration=0.002))
     renderer.close()
     assert err.getvalue() == '⚙ read\n    {\n      "path": "a.txt"\n    }\n  ↳ 2 ms\n    one\n    ␛[31mtwo\n'
+    assert out.getvalue() == ""

@@ -81,7 +81,8 @@ class StatusLine:
         elif kind is Custom:  # dispatch_custom_event / get_stream_writer: progress shown beside the counters
             from teleprinter.sinks.status import describe
 
-            self.note = describe(event.name, event.data)  # type: ignore[union-attr]
+            note = describe(event.name, event.data)  # type: ignore[union-attr]
+            self.note = note if event.name else note.removeprefix(": ")  # type: ignore[union-attr]
         else:
             self._progress(event)
 
