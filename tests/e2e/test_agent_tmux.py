@@ -102,3 +102,17 @@ def test_ask_shows_the_reasoning_box_then_collapses_it_above_the_answer(tmp_path
     assert re.fullmatch(r"thought for \d+\.\d s · 12 tokens", lines[start])
     assert lines[start + 1] == "17 × 23 = 391."
     assert "│ Step" not in text
+
+
+@pytest.mark.model
+def test_on_a_pipe_stdout_gets_both_answers_as_blocks_and_progress_goes_to_stderr_when_asked() -> None:
+    from tests.conftest import run_cli
+
+    args = ["run", "examples/agent.py:graph", "What is 17 * 23?", "--tools", "summary", "--progress", "nodes"]
+    result = run_cli(args, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.split("\n\n")
+    assert len(blocks) == 2 and all(block.strip() for block in blocks)  # two runs, one block each
+    assert "391" in result.stdout and "⚙" not in result.stdout and "▸" not in result.stdout
+    assert '⚙ calculator(expression="17 * 23")' in result.stderr and "  ↳ 391 · 3 B · " in result.stderr
+    assert re.search(r"^▸ router · \d+\.\d s$", result.stderr, re.MULTILINE)
