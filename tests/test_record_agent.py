@@ -76,3 +76,28 @@ def test_recorder_writes_what_json_cannot_hold_as_plain_values() -> None:
     for event in events:
         recorder.handle(event)
     assert all(json.loads(line) for line in out.getvalue().splitlines())
+
+
+def test_a_single_model_recording_replays_its_reasoning_and_tool_calls(tmp_path: Path) -> None:
+    from teleprinter.events import Reasoning, ToolCallDelta
+    from teleprinter.providers.replay import ReplayChatModel
+    from tests.agent_graph import ROUTER
+
+    path = tmp_path / "router.jsonl"
+    live = list(teleprinter.stream(ROUTER, "hi"))
+    with path.open("w", encoding="utf-8") as handle:
+        recorder = Recorder(handle)
+        for event in live:
+            recorder.handle(event)
+    again = list(teleprinter.stream(ReplayChatModel.from_script(load_script(path)), "hi"))
+
+    def answer(events: list[Event]) -> tuple[str, str, list[tuple[str, str, str]]]:
+        text = "".join(e.text for e in events if isinstance(e, Token))
+        reasoning = "".join(e.text for e in events if isinstance(e, Reasoning))
+        calls = [(e.call_id, e.name, e.args) for e in events if isinstance(e, ToolCallDelta)]
+        return text, reasoning, calls
+
+    assert answer(again) == answer(live)
+    assert answer(live)[1] == "The question needs a multiplication."
+    message = ReplayChatModel.from_script(load_script(path)).invoke("hi")
+    assert message.tool_calls == [{"name": "multiply", "args": {"a": 17, "b": 23}, "id": "call_1", "type": "tool_call"}]

@@ -88,3 +88,29 @@ def test_a_target_that_fails_on_import_names_its_error(tmp_path: Path) -> None:
     result = run_cli(["run", "broken.py:graph", "hi"], cwd=tmp_path)
     assert result.returncode == 2
     assert "cannot import broken.py: RuntimeError: no config here" in result.stderr
+
+
+WITHOUT_LANGGRAPH = (
+    "import sys; sys.modules['langgraph'] = None\n"  # as if langgraph were not installed
+    "from teleprinter.cli import main; sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def test_without_langgraph_the_core_works_and_graph_targets_say_how_to_get_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", WITHOUT_LANGGRAPH, *args], capture_output=True, text=True, cwd=ROOT,
+            env=cli_env(), timeout=120, stdin=subprocess.DEVNULL,
+        )
+
+    (tmp_path / "answer.txt").write_text("plain answer")
+    asked = cli("ask", "--provider", "replay", "--replay", str(tmp_path / "answer.txt"), "--speed", "max", "q")
+    assert asked.returncode == 0 and asked.stdout == "plain answer", asked.stderr
+    ran = cli("run", "examples/agent.py:graph", QUESTION)
+    assert ran.returncode == 2
+    assert "it needs langgraph" in ran.stderr and "pip install 'teleprinter[graph]'" in ran.stderr

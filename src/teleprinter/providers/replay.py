@@ -55,6 +55,8 @@ class ReplayScript:
     usage: dict[str, Any] | None = None
     error: str | None = None
     model: str = "replay"
+    extras: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Chunk position -> what else that chunk carries (reasoning blocks, ``tool_call_chunks``)."""
 
     @property
     def text(self) -> str:
@@ -70,7 +72,7 @@ class ReplayScript:
             delays = [0.0] * len(self.chunks)
         else:
             delays = [d / speed for d in self.delays]
-        return ReplayScript(self.chunks, delays, self.usage, self.error, self.model)
+        return ReplayScript(self.chunks, delays, self.usage, self.error, self.model, self.extras)
 
 
 def load_script(path: str | Path, chunk_size: int | None = None) -> ReplayScript:
@@ -120,11 +122,38 @@ def _apply_record(script: ReplayScript, record: dict[str, Any], last: float) -> 
         script.chunks.append(str(record.get("text", "")))
         script.delays.append(max(0.0, moment - last))
         return moment
+    extra = _extra(record, script.extras)
+    if extra is not None:  # reasoning and tool calls come back as what the model streamed
+        script.extras[len(script.chunks)] = extra
+        script.chunks.append("")
+        script.delays.append(max(0.0, moment - last))
+        return moment
     if kind == "end":
         script.usage = record.get("usage")
     elif kind == "error":
         script.error = str(record.get("message") or "recorded error")
     return last
+
+
+def _extra(record: dict[str, Any], earlier: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """The chunk a recorded reasoning or tool-call event came from; a call's id and name ride only
+    on its first chunk, as a provider streams them (LangChain merges chunks by ``index``)."""
+    kind = record.get("event")
+    if kind == "reasoning":
+        return {"content": [{"type": "reasoning", "reasoning": str(record.get("text", ""))}]}
+    if kind == "tool_call":
+        call_id = record.get("call_id") or None
+        first = not any(
+            chunk.get("id") == call_id for extra in earlier.values() for chunk in extra.get("tool_call_chunks", ())
+        )
+        call = {
+            "id": call_id if first else None,
+            "name": (record.get("name") or None) if first else None,
+            "args": str(record.get("args", "")),
+            "index": int(record.get("index", 0)),
+        }
+        return {"content": "", "tool_call_chunks": [call]}
+    return None
 
 
 Responder = Callable[[Sequence[BaseMessage]], str]
@@ -144,6 +173,8 @@ class ReplayChatModel(BaseChatModel):
     streaming: bool = False
     """Stream through callbacks under ``invoke`` too (LangChain's switch, as in the seed)."""
     chunks: list[str] = Field(default_factory=list)
+    extras: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    """Chunk position -> reasoning blocks or ``tool_call_chunks`` that chunk carries instead of text."""
     delays: list[float] = Field(default_factory=list)
     usage: dict[str, Any] | None = None
     error: str | None = None
@@ -155,6 +186,7 @@ class ReplayChatModel(BaseChatModel):
     def from_script(cls, script: ReplayScript, **kwargs: Any) -> ReplayChatModel:
         return cls(
             chunks=script.chunks,
+            extras=script.extras,
             delays=script.delays,
             usage=script.usage,
             error=script.error,
@@ -197,7 +229,8 @@ class ReplayChatModel(BaseChatModel):
             if self.fail_after is not None and number >= self.fail_after:
                 yield 0.0, None
                 return
-            yield (delays[number] if number < len(delays) else 0.0), _chunk(piece)
+            extra = self.extras.get(number) if self.responder is None else None
+            yield (delays[number] if number < len(delays) else 0.0), _chunk(piece, extra)
         if self.error is not None or (self.fail_after is not None and self.fail_after >= len(pieces)):
             yield 0.0, None
             return
@@ -264,7 +297,9 @@ class ReplayChatModel(BaseChatModel):
             yield chunk
 
 
-def _chunk(text: str) -> ChatGenerationChunk:
+def _chunk(text: str, extra: dict[str, Any] | None = None) -> ChatGenerationChunk:
+    if extra:
+        return ChatGenerationChunk(message=AIMessageChunk(**extra))
     return ChatGenerationChunk(message=AIMessageChunk(content=text))
 
 

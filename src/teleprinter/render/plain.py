@@ -43,7 +43,7 @@ class PlainRenderer:
         if type(event) is Token:
             if self._hidden and event.run_id in self._hidden:
                 return
-            if event.run_id != self._last_run:
+            if event.run_id is not self._last_run and event.run_id != self._last_run:
                 self._switch_run(event.run_id)
             self.write(event.text)
         elif type(event) is RunStarted:

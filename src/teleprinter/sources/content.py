@@ -25,6 +25,8 @@ from uuid import UUID
 from teleprinter.events import ContentPart, Event, Reasoning, Token, ToolCallDelta
 
 _TEXT = "text"
+_new = tuple.__new__
+"""Builds a per-chunk NamedTuple from all its fields without the Python-level ``__new__`` (0.2 µs, not 0.7)."""
 _SKIPPED_BLOCKS = frozenset({"tool_call_chunk", "tool_call", "invalid_tool_call", "server_tool_call_chunk"})
 
 
@@ -53,13 +55,13 @@ class ModelRun:
         index = self.tokens
         self.tokens = index + 1
         self.streamed = True
-        return Token(run_id, text, index, now)
+        return _new(Token, (run_id, text, index, now, ()))
 
     def thought(self, run_id: UUID, text: str, now: float) -> Reasoning:
         index = self.reasoning
         self.reasoning = index + 1
         self.streamed = True
-        return Reasoning(run_id, text, index, now)
+        return _new(Reasoning, (run_id, text, index, now))
 
     def call(
         self, run_id: UUID, key: Any, call_id: str | None, name: str | None, args: str, now: float
@@ -114,18 +116,23 @@ def message_events(run: ModelRun, run_id: UUID, message: Any, now: float, *, fin
     text) instead of ``tool_call_chunks``.
     """
     events: list[Event] = []
+    extra = getattr(message, "additional_kwargs", None)
+    if extra:
+        for key in ("reasoning_content", "reasoning"):
+            value = extra.get(key)
+            thought = value if isinstance(value, str) else reasoning_text(value) if isinstance(value, dict) else ""
+            if thought:
+                events.append(run.thought(run_id, thought, now))
+    content = getattr(message, "content", "")
+    if type(content) is str:  # the common shape: no blocks to sort
+        if content:
+            events.append(run.token(run_id, content, now))
+        if final or getattr(message, "tool_call_chunks", None):
+            events.extend(_tool_calls(run, run_id, message, now, final))
+        return events
     texts: list[str] = []
     parts: list[Any] = []
-    extra = getattr(message, "additional_kwargs", None) or {}
-    for key in ("reasoning_content", "reasoning"):
-        value = extra.get(key)
-        thought = value if isinstance(value, str) else reasoning_text(value) if isinstance(value, dict) else ""
-        if thought:
-            events.append(run.thought(run_id, thought, now))
-    content = getattr(message, "content", "")
-    if isinstance(content, str):
-        texts.append(content)
-    elif isinstance(content, list):
+    if isinstance(content, list):
         for block in content:
             _sort_block(run, run_id, block, now, texts, parts, events)
     text = "".join(texts)
