@@ -121,3 +121,7 @@ def test_pipe_gets_the_exact_answer_and_the_recording_keeps_the_reasoning(server
     renderer.close()
     rows = emulate(renderer.stream.getvalue(), 60, 12).rows()  # type: ignore[attr-defined]
     assert rows[0].startswith("thought for") and rows[0].endswith("· 5 tokens") and rows[1:] == ["17 × 23 = 391."]
+    replayed = run_cli(["ask", "--provider", "replay", "--replay", str(record), "--speed", "max", "--reasoning", "show",
+                        "q"], cwd=tmp_path, env=cli_env())
+    assert (replayed.returncode, replayed.stdout) == (0, "".join(ANSWER))
+    assert "".join(THOUGHTS) in replayed.stderr  # ask --replay keeps the reasoning apart from the answer
