@@ -267,3 +267,14 @@ def test_rows_held_while_another_run_streamed_are_recut_when_the_terminal_shrank
     late = rows[rows.index("── summary") :]
     assert all(cell_width(row) <= 24 for row in late)
     assert re.findall(r"two(\d\d)", "".join(late).replace(" ", "")) == [f"{n:02d}" for n in range(40)]
+
+
+def test_runs_of_one_node_fanned_out_are_numbered() -> None:
+    agent = Agent(40, 12)
+    runs = [run_id() for _ in range(3)]
+    for number, run in enumerate(runs):
+        agent.send(RunStarted(run, "gemma", node="grade"), Token(run, f"grade{number}"))
+    agent.send(*(RunEnded(run) for run in runs))
+    rows = agent.close().rows()
+    assert [row for row in rows if row.startswith("──")] == ["── grade", "── grade #2", "── grade #3"]
+    assert [row for row in rows if row.startswith("grade")] == ["grade0", "grade1", "grade2"]

@@ -104,6 +104,7 @@ class RunView(Item):
             self.label = node_path(start.node, start.namespace)
         elif start is not None and start.model:
             self.label = sanitize(one_line(start.model))
+        self.base_label = self.label
         self.overlapped = False  # another model run was live at the same time: label it
         self.kind = ""
         self.current: Any = None
@@ -280,6 +281,9 @@ class AgentLayout:
             view.overlapped = True
             for other in others:
                 other.overlapped = True
+            same = sum(other.base_label == view.base_label for other in others)
+            if same and view.label is not None:  # one node fanned out (LangGraph ``Send``): number the copies
+                view.label = f"{view.base_label} #{same + 1}"
         self.items[event.run_id] = view
 
     def _end(self, run_id: UUID, time: float) -> None:
