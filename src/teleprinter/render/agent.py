@@ -81,6 +81,7 @@ class Item:
     label: str | None = None
     opened = False  # its first rows went to scrollback (or to the queue)
     region: tuple[tuple[int, int], list[str]] | None = None  # last drawn side region, for (width, share)
+    widest = 0  # the widest terminal its held rows were laid out for
 
     def __init__(self) -> None:
         self.held: list[str] = []  # settled rows not yet in scrollback (the item is not streaming)
@@ -224,7 +225,8 @@ class AgentLayout:
         self.markdown = markdown
         self.items: dict[UUID, Item] = {}  # live items, in the order they started
         self.finished: list[Item] = []  # items that ended since the last frame, in that order
-        self.queue: list[list[str]] = []  # finished blocks waiting until nothing streams
+        self.queue: list[tuple[int, list[str]]] = []  # finished blocks waiting until nothing streams, laid
+        # out at most that wide
         self.streaming: Item | None = None
         self.hidden: set[UUID] = set()
         self.calls_shown: set[str] = set()
@@ -329,13 +331,13 @@ class AgentLayout:
 
     def _settle(self, width: int, final: list[str]) -> None:
         for item in self.finished:
-            rows = [*(part for row in item.held for part in refit(row, width)), *item.finish(width)]
-            item.held = []
+            rows = [*_recut(item.held, width, item.widest), *item.finish(width)]
+            item.held, item.widest = [], 0
             if item is self.streaming:
                 final += self._opening(item, rows, width)
                 self.streaming = None
-                for block in self.queue:
-                    final += [part for row in block for part in refit(row, width)]
+                for laid_out, block in self.queue:
+                    final += _recut(block, width, laid_out)
                 self.queue.clear()
                 continue
             block = self._opening(item, rows, width)
@@ -344,7 +346,7 @@ class AgentLayout:
             if self.streaming is None:
                 final += block
             else:
-                self.queue.append(block)
+                self.queue.append((width, block))  # every row now fits ``width``
         self.finished.clear()
 
     def update(self, width: int, cap: int) -> tuple[list[str], list[str]]:
@@ -358,7 +360,7 @@ class AgentLayout:
         if self.streaming is not None:
             item = self.streaming
             settled, live = item.update(width, max(cap - used, 1))
-            held = [part for row in item.held for part in refit(row, width)]
+            held = _recut(item.held, width, item.widest)
             final += self._opening(item, [*held, *settled], width, force=bool(live))
             item.held = []
         for region in regions:
@@ -374,7 +376,7 @@ class AgentLayout:
         share = max(1, min(SIDE_ROWS, room // count))
         regions: list[list[str]] = []
         used = 0
-        for block in self.queue:
+        for _, block in self.queue:
             body = block[1:] if block and block[0] == "" else block  # the blank that separates it in scrollback
             regions.append(body if len(body) <= share else [body[0], *body[len(body) - share + 1 :]])
         self._frames += 1
@@ -400,6 +402,7 @@ class AgentLayout:
             return cached[1]
         settled, rows = item.update(width, share)
         item.held += settled
+        item.widest = max(item.widest, width)
         label = self._label_row(item, width)
         body = [*item.held, *rows]
         region = [*label, *body[len(body) - max(share - len(label), 0) :]] if body else label
@@ -422,8 +425,8 @@ class AgentLayout:
             del self.items[run_id]
         final: list[str] = []
         self._settle(width, final)
-        for block in self.queue:
-            final += block
+        for laid_out, block in self.queue:
+            final += _recut(block, width, laid_out)
         self.queue.clear()
         self.streaming = None
         return final
@@ -434,6 +437,13 @@ class AgentLayout:
 
 
 _NO_RUN = UUID(int=0)
+
+
+def _recut(rows: list[str], width: int, laid_out: int) -> list[str]:
+    """``rows`` laid out for ``laid_out`` columns, re-cut if the terminal is narrower now."""
+    if width >= laid_out:
+        return rows
+    return [part for row in rows for part in refit(row, width)]
 
 
 class AgentRenderer(TerminalRenderer):
