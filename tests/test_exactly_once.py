@@ -136,8 +136,9 @@ def test_iterator_bridge_tokens_of_a_graph() -> None:
         return [t async for t in teleprinter.AsyncIteratorHandler().tokens(build(), {"messages": [("human", "q")]})]
 
     texts = asyncio.run(go())
-    joined = "".join(texts)
-    assert "17 * 23 = 391." in joined and "Multiplied two numbers." in joined and "ROUTE" not in joined
+    assert len(texts) > 3  # streamed token by token: LangGraph's messages handler is a streaming tracer
+    # the parallel answers may interleave: every character of the visible answers, once, and no hidden text
+    assert sorted("".join(texts)) == sorted("Let me compute. 17 * 23 = 391.Multiplied two numbers.")
 
 
 def test_teleprinter_stream_v3_on_the_replay_model_gives_the_full_text() -> None:
@@ -147,11 +148,15 @@ def test_teleprinter_stream_v3_on_the_replay_model_gives_the_full_text() -> None
 
 
 @pytest.mark.model
-def test_teleprinter_stream_v3_on_the_embedded_model_gives_the_full_text() -> None:
+def test_the_embedded_model_gives_its_full_text_exactly_once_under_v3_and_the_other_paths() -> None:
     from teleprinter import LocalChatModel
 
+    model = LocalChatModel(max_tokens=8, temperature=0.0)
     raw = RawTokens()
-    model = LocalChatModel(max_tokens=12)
     events = list(teleprinter.stream(model, "Name a colour.", {"callbacks": [raw]}, version="v3"))
     text = "".join(e.text for e in events if isinstance(e, Token))
     assert text.strip() and text == "".join(raw.texts)
+    for call in ("invoke streaming", "stream", "stream_events v3"):  # the same greedy answer, once each way
+        raw, sink = RawTokens(), Collect()
+        CALLS[call](model, {"callbacks": [raw, EventCallbackHandler(sink)]})
+        assert sink.text == "".join(raw.texts) and sink.text.strip(), call

@@ -7,24 +7,35 @@ import sys
 from contextlib import ExitStack
 from typing import IO, Any
 
-from teleprinter.commands.common import add_display_arguments, display_options
+from teleprinter.commands.common import add_display_arguments, command_parser, display_options, group
 from teleprinter.errors import ConfigError
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = command_parser(
+        subparsers,
         "run",
-        help="stream a Runnable or graph: TARGET is FILE.py:NAME or package.module:NAME",
-        description="Stream any LangChain Runnable or LangGraph graph. On a pipe stdout carries only the answer.",
+        help="stream a Runnable or LangGraph graph: TARGET is FILE.py:NAME or package.module:NAME",
+        description="Stream any LangChain Runnable or LangGraph graph (NAME is one, or a zero-argument "
+        "function returning one). On a pipe stdout carries only the answer text of visible runs.",
+        examples=(
+            'teleprinter run examples/agent.py:graph "What is 17 * 23?"  # an agent graph, offline',
+            "teleprinter run examples/agent.py:graph 'What is 2 + 2?' --events jsonl  # every event",
+            'echo "What is 2 + 2?" | teleprinter run mypkg.agents:build -  # INPUT from stdin',
+        ),
     )
-    parser.add_argument("target", help="FILE.py:NAME or package.module:NAME (a Runnable or a zero-argument factory)")
+    parser.add_argument("target", help="FILE.py:NAME or package.module:NAME")
     parser.add_argument("input", nargs="?", help="a JSON value or plain text; '-' (or none, piped) reads stdin")
-    parser.add_argument("--events", choices=("jsonl",), help="print every event as a JSON line to stdout instead")
-    parser.add_argument("--protocol", choices=("v2", "v3"), default="v2", help="LangChain event protocol (default v2)")
-    parser.add_argument("--stats", action="store_true", help="print statistics on stderr even when not a terminal")
-    parser.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
-    parser.add_argument("--prefix", default="", help="text put before each line of the answer")
+    source = group(parser, "source")
+    source.add_argument("--protocol", choices=("v2", "v3"), default="v2", help="LangChain event protocol (default v2)")
     add_display_arguments(parser)
+    group(parser, "display").add_argument(
+        "--prefix", default="", metavar="TEXT", help="text put before each line of the answer"
+    )
+    output = group(parser, "output")
+    output.add_argument("--events", choices=("jsonl",), help="print every event as a JSON line to stdout instead")
+    output.add_argument("--stats", action="store_true", help="print statistics on stderr even when not a terminal")
+    output.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
     parser.set_defaults(run=run)
 
 

@@ -39,8 +39,8 @@ from teleprinter.events import (
     is_hidden,
     is_interruption,
 )
-from teleprinter.sources.callbacks import is_graph_node, namespace_of, node_of, tool_output
 from teleprinter.sources.content import ModelRun, content_text, message_events
+from teleprinter.sources.runs import is_graph_node, namespace_of, node_of, tool_output
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable, RunnableConfig
