@@ -278,3 +278,13 @@ def test_runs_of_one_node_fanned_out_are_numbered() -> None:
     rows = agent.close().rows()
     assert [row for row in rows if row.startswith("──")] == ["── grade", "── grade #2", "── grade #3"]
     assert [row for row in rows if row.startswith("grade")] == ["grade0", "grade1", "grade2"]
+
+
+def test_a_failed_run_among_several_says_so_under_its_block() -> None:
+    agent = Agent(50, 10)
+    good, bad = run_id(), run_id()
+    agent.send(RunStarted(good, "gemma", node="answer"), RunStarted(bad, "gemma", node="summary"))
+    agent.send(Token(good, "fine"), Token(bad, "partial"))
+    agent.send(RunFailed(bad, ConnectionError("connection dropped\nmore")), RunEnded(good))
+    rows = agent.close().rows()
+    assert rows == ["── answer", "fine", "", "── summary", "partial", "✗ connection dropped"]

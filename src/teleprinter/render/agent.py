@@ -51,7 +51,7 @@ from teleprinter.render.sanitize import sanitize
 from teleprinter.render.status import SPIN_INTERVAL
 from teleprinter.render.style import Style
 from teleprinter.render.terminal import Capabilities
-from teleprinter.render.tools import call_rows, result_rows
+from teleprinter.render.tools import ERROR_STYLE, call_rows, result_rows
 from teleprinter.render.writer import FRAME_INTERVAL
 
 LABEL_STYLE = Style(bold=True, dim=True)
@@ -110,7 +110,7 @@ class RunView(Item):
         self.kind = ""
         self.current: Any = None
         self.closing: list[Part] = []
-        self.reasoning_closed_at = 0.0
+        self.failure = ""  # why the run failed, when it did (not for Ctrl-C)
 
     @property
     def labelled(self) -> bool:
@@ -167,6 +167,8 @@ class RunView(Item):
         if self.current is not None:
             rows += self.current.finish(width)
             self.current, self.kind = None, ""
+        if self.failure:
+            rows.append(fit([(f"✗ {self.failure}", ERROR_STYLE)], width, self.owner.color))
         return rows
 
 
@@ -255,8 +257,10 @@ class AgentLayout:
             self._tool_call(event)  # type: ignore[arg-type]
         elif kind is RunStarted:
             self._start(event)  # type: ignore[arg-type]
-        elif kind is RunEnded or kind is RunFailed:
+        elif kind is RunEnded:
             self._end(event.run_id, event.time)
+        elif kind is RunFailed:
+            self._end(event.run_id, event.time, event)  # type: ignore[arg-type]
         elif kind is ToolStarted:
             self._tool_start(event)  # type: ignore[arg-type]
         elif kind is ToolEnded:
@@ -288,11 +292,14 @@ class AgentLayout:
                 view.label = f"{view.base_label} #{same + 1}"
         self.items[event.run_id] = view
 
-    def _end(self, run_id: UUID, time: float) -> None:
+    def _end(self, run_id: UUID, time: float, failure: RunFailed | None = None) -> None:
         self.hidden.discard(run_id)
         view = self.items.pop(run_id, None)
         if isinstance(view, RunView):
             view.end(time)
+            if failure is not None and not failure.interrupted and view.labelled:  # which of several runs failed
+                message = str(failure.error).strip().splitlines()
+                view.failure = sanitize(one_line(message[0] if message else type(failure.error).__name__))
             self.finished.append(view)
 
     def _tool_call(self, event: ToolCallDelta) -> None:
