@@ -12,6 +12,7 @@ from teleprinter.commands.common import (
     add_display_arguments,
     add_model_arguments,
     command_parser,
+    display_options,
     group,
     model_options,
 )
@@ -118,6 +119,7 @@ def _renderer(args: argparse.Namespace) -> Any:
         status_stream=sys.stderr,
         environ=terminal_environment(),
         stdin=sys.stdin,
+        display=display_options(args),
     )
 
 

@@ -7,7 +7,7 @@ import sys
 from contextlib import ExitStack
 from typing import IO, Any
 
-from teleprinter.commands.common import add_display_arguments, command_parser, group
+from teleprinter.commands.common import add_display_arguments, command_parser, display_options, group
 from teleprinter.errors import ConfigError
 
 
@@ -79,7 +79,7 @@ def _render(args: argparse.Namespace, runnable: Any, value: Any, sinks: list[Any
 
     renderer = make_renderer(
         sys.stdout, prefix=args.prefix, markdown=args.markdown, color=args.color, status_stream=sys.stderr,
-        environ=terminal_environment(), stdin=sys.stdin,
+        environ=terminal_environment(), stdin=sys.stdin, display=display_options(args),
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     try:
