@@ -102,12 +102,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _renderer(args: argparse.Namespace) -> Any:
-    """A pipe or file gets the plain renderer straight away (no Markdown modules to import)."""
-    from teleprinter.render.plain import PlainRenderer
-    from teleprinter.render.terminal import is_tty
-
-    if not is_tty(sys.stdout):
-        return PlainRenderer(sys.stdout, args.prefix)
     from teleprinter.config import terminal_environment
     from teleprinter.render.console import make_renderer
 
