@@ -122,5 +122,8 @@ def test_another_account_is_refused_by_the_worker_socket(runtime: Runtime, other
     assert isinstance(replies, list) and len(replies) == 1
     assert "refused" in replies[0]["error"]  # no "loaded", no text: nothing of the model reached it
     assert "refused a connection from uid" in (runtime.directory / "worker.log").read_text()
-    # and its own user is still served
-    assert runtime.ask(PROMPT, "--max-tokens", "4").stdout == served.stdout
+    # and its own user is still served, by the same worker (XDG_RUNTIME_DIR private again)
+    os.chmod(runtime.root, 0o700)
+    again = runtime.ask(PROMPT, "--debug", "--max-tokens", "4")
+    assert again.stdout == served.stdout
+    assert f"worker pid {runtime.worker_pid()}:" in again.stderr
