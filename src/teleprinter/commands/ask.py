@@ -38,6 +38,7 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     options = model_options(args)
+    from teleprinter import private
     from teleprinter.answer import build_messages, stream_answer
     from teleprinter.config import terminal_environment
     from teleprinter.providers import create_model
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
         if args.record:
-            record_file = stack.enter_context(open(args.record, "w", encoding="utf-8"))
+            record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
             sinks.append(Recorder(record_file, redact=redact))
         try:
             stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
