@@ -16,6 +16,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--online", action="store_true", help="also stream a 1-token answer and time it")
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.add_argument("--skip-model", action="store_true", help="do not load the embedded model")
+    parser.add_argument(
+        "--transcript", metavar="FILE", action="append", default=[],
+        help="also check that FILE (a chat transcript or /save file) is private; repeatable",
+    )
     parser.set_defaults(run=run)
 
 
@@ -44,7 +48,7 @@ def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
     from teleprinter.errors import ConfigError
     from teleprinter.providers.detect import choose_provider
 
-    checks = [doctor.check_python(), doctor.check_packages(), *doctor.check_terminal(facts)]
+    checks = [doctor.check_python(), doctor.check_packages(), *doctor.check_terminal(facts), *privacy_checks(args)]
     try:
         options = model_options(args)
     except ConfigError as error:
@@ -63,6 +67,19 @@ def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
         checks.append(doctor.check_online(options, options.provider))
     elif args.online:
         checks.append(doctor.Check("online", doctor.SKIP, "skipped: fix the failures above first"))
+    return checks
+
+
+def privacy_checks(args: argparse.Namespace) -> list[Any]:
+    """The chat history (where ``teleprinter chat`` keeps it) and each ``--transcript``: readable by others?"""
+    from pathlib import Path
+
+    from teleprinter import doctor
+    from teleprinter.chat.repl import history_path
+    from teleprinter.commands.chat import user_data_dir
+
+    checks = [doctor.check_private_file("history", history_path(Path(user_data_dir())))]
+    checks += [doctor.check_private_file("transcript", Path(name).expanduser(), named=True) for name in args.transcript]
     return checks
 
 
