@@ -107,3 +107,24 @@ def test_exclusive_mode_refuses_an_existing_file_and_a_file_in_the_way_of_a_dire
                                                (0o604, True), (0o644, True), (0o620, True)])
 def test_is_exposed_means_group_or_others_may_read_or_write(bits: int, exposed: bool) -> None:
     assert private.is_exposed(bits) is exposed
+
+
+def test_a_secure_directory_is_made_0700_tightened_if_open_and_refused_if_a_symlink(tmp_path: Path) -> None:
+    with umask(0o000):
+        made = private.secure_directory(tmp_path / "run" / "teleprinter")
+    assert mode(made) == 0o700 and mode(made.parent) == 0o700
+    made.chmod(0o755)
+    assert mode(private.secure_directory(made)) == 0o700
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(PermissionError, match="not a plain directory"):
+        private.secure_directory(tmp_path / "link")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a directory to another account")
+def test_a_secure_directory_owned_by_another_account_is_refused(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o700)
+    os.chown(theirs, 65534, 65534)
+    with pytest.raises(PermissionError, match="belongs to another account"):
+        private.secure_directory(theirs)

@@ -137,6 +137,28 @@ def make_dirs(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+def secure_directory(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a directory only this user can enter, for sockets and state (the warm worker).
+
+    Made 0700 with :func:`make_dirs` when missing. An existing one must be a real directory
+    (not a symlink) owned by this user; if it lets the group or others in, it is tightened to
+    0700 - unlike a user's file, this directory is teleprinter's own and must not be shared.
+    Raises ``PermissionError`` for a directory owned by another account or a symlink, other
+    ``OSError`` as ``mkdir`` does. On Windows only the directory's existence is ensured.
+    """
+    target = make_dirs(path)
+    if os.name != "posix":
+        return target
+    info = os.lstat(target)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise PermissionError(f"{target} is not a plain directory (a symlink?): refusing to use it")
+    if info.st_uid != os.getuid():
+        raise PermissionError(f"{target} belongs to another account (uid {info.st_uid}): refusing to use it")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(target, DIR_MODE)
+    return target
+
+
 def replace(partial: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     """Rename a finished ``partial`` file over ``final`` (atomic on one filesystem).
 
