@@ -48,3 +48,16 @@ def run_cli(
         timeout=timeout,
         env=env or cli_env(),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_at_rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole run: no declared test secret in any file written under pytest's temp directory."""
+    from tests.secret_scan import leaks, secret
+
+    yield
+    sse = sys.modules.get("tests.servers.sse")  # its key is in play only if a test started the server
+    if sse is not None:
+        secret(sse.API_KEY)
+    found = leaks(tmp_path_factory.getbasetemp())
+    assert not found, f"secrets written at rest (issue 17): {found}"

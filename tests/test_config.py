@@ -23,8 +23,9 @@ from teleprinter.config import (
 from teleprinter.errors import ConfigError
 from teleprinter.providers import ModelOptions, provider_names
 from teleprinter.providers.detect import choose_provider
+from tests.secret_scan import secret
 
-KEY = "sk-live-abcdefghijklmnopqrstuvwxyz-7Q2Z"
+KEY = secret("sk-live-abcdefghijklmnopqrstuvwxyz-7Q2Z")
 GOOD = {
     "AZURE_OPENAI_API_KEY": KEY,
     "AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com/",

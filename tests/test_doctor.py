@@ -18,9 +18,10 @@ from teleprinter import doctor, secrets
 from teleprinter.config import load_settings
 from teleprinter.errors import ProviderError
 from tests.conftest import TELEPRINTER, cli_env, run_cli
+from tests.secret_scan import secret
 from tests.servers.sse import SSEServer
 
-KEY = "sk-doctor-test-key-0123456789-LMNO"
+KEY = secret("sk-doctor-test-key-0123456789-LMNO")
 GOOD = {
     "AZURE_OPENAI_API_KEY": KEY,
     "AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com/",

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.secret_scan import secret
+
 ROOT = Path(__file__).resolve().parents[2]
 TELEPRINTER = ROOT / ".venv" / "bin" / "teleprinter"
 SCRIPT = f"{ROOT / 'tests' / 'chat' / 'responders.py'}:answer"
@@ -210,7 +212,7 @@ def test_ctrl_d_exits_with_goodbye_cursor_visible_and_status_0(term: Terminal) -
 def test_history_is_0600_in_a_0700_directory_whatever_the_umask_and_a_pasted_key_is_masked(
     term: Terminal, umask: str
 ) -> None:
-    key = "sk-history-scan-9d8c7b6a5f4e3d2c"
+    key = secret("sk-history-scan-9d8c7b6a5f4e3d2c")
     term.start("--replay-script", SCRIPT, "--delay", "0.01", env={"OPENAI_API_KEY": key}, umask=umask)
     term.wait_prompt()
     term.type("remember 3")

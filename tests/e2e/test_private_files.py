@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, TELEPRINTER, cli_env
+from tests.secret_scan import leaks, secret, written_files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")]
 SCRIPT = f"{ROOT / 'tests' / 'chat' / 'responders.py'}:answer"
 
-OPENAI_KEY = "sk-scan-openai-5b1d9e0c7a2f4e6b8d3c"
-AZURE_KEY = "azkey-scan-0f3e9a7c5b1d2e4f6a8c"
-REDIS_PASSWORD = "redis-scan-pw-7c1e5a9b3d"
+OPENAI_KEY = secret("sk-scan-openai-5b1d9e0c7a2f4e6b8d3c")
+AZURE_KEY = secret("azkey-scan-0f3e9a7c5b1d2e4f6a8c")
+REDIS_PASSWORD = secret("redis-scan-pw-7c1e5a9b3d")
 REDIS_URL = f"rediss://team:{REDIS_PASSWORD}@redis.internal:6380/0"
 SECRETS = (OPENAI_KEY, AZURE_KEY, REDIS_PASSWORD)
 
@@ -52,22 +53,23 @@ def write_inputs(folder: Path) -> None:
     fails the same way (its ``.part`` file stays behind); ``.env`` holds a key and a Redis URL.
     """
     (folder / ".env").write_text(f"AZURE_OPENAI_API_KEY={AZURE_KEY}\nTELEPRINTER_REDIS_URL={REDIS_URL}\n")
-    (folder / "answer.jsonl").write_text(
+    inputs = folder / "inputs"  # the session's secret scan leaves inputs/ (and .env) out
+    inputs.mkdir()
+    (inputs / "answer.jsonl").write_text(
         '{"event":"start","t":0,"model":"m"}\n{"event":"token","t":0,"text":"partial"}\n'
         f'{{"event":"error","t":0,"message":"denied: {AZURE_KEY} via {REDIS_URL}"}}\n'
     )
     prompts = [("ok", "What is one?"), ("bad", "Break, please.")]
-    (folder / "prompts.jsonl").write_text("".join(json.dumps({"id": i, "prompt": p}) + "\n" for i, p in prompts))
+    (inputs / "prompts.jsonl").write_text("".join(json.dumps({"id": i, "prompt": p}) + "\n" for i, p in prompts))
     book = {"What is one?": "One.", "Break, please.": {"error": f"401 for key {OPENAI_KEY} at {REDIS_URL}"}}
-    (folder / "book.json").write_text(json.dumps({"answers": book}))
+    (inputs / "book.json").write_text(json.dumps({"answers": book}))
 
 
-INPUTS = {"answer.jsonl", "prompts.jsonl", "book.json", ".env"}
 PASTED = f"my keys are {OPENAI_KEY} and {AZURE_KEY}, redis {REDIS_URL} and redis://u:tiny@h"
 
 
 def ask(folder: Path, umask: int) -> subprocess.CompletedProcess[str]:
-    args = ["ask", "--replay", "answer.jsonl", "--delay", "0", "--record", "rec.jsonl", "q"]
+    args = ["ask", "--replay", "inputs/answer.jsonl", "--delay", "0", "--record", "rec.jsonl", "q"]
     return run(args, folder, umask=umask, OPENAI_API_KEY=OPENAI_KEY)
 
 
@@ -79,7 +81,7 @@ def chat(folder: Path, umask: int) -> subprocess.CompletedProcess[str]:
 
 
 def batch(folder: Path, umask: int) -> subprocess.CompletedProcess[str]:
-    args = ["batch", "prompts.jsonl", "--replay", "book.json", "--out", "new/answers", "--delay", "0"]
+    args = ["batch", "inputs/prompts.jsonl", "--replay", "inputs/book.json", "--out", "new/answers", "--delay", "0"]
     return run([*args, "--retry-delay", "0"], folder, umask=umask, OPENAI_API_KEY=OPENAI_KEY)
 
 
@@ -98,10 +100,8 @@ def test_every_file_teleprinter_creates_is_private_and_holds_no_secret(tmp_path:
     assert {name: oct(mode(tmp_path / name)) for name in folders} == dict.fromkeys(folders, oct(0o700))
     assert (tmp_path / "new/answers/ok.txt").read_text() == "One."
 
-    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.name not in INPUTS]
-    assert sorted(str(p.relative_to(tmp_path)) for p in written) == sorted(files)
-    leaks = {str(p.relative_to(tmp_path)): s for p in written for s in SECRETS if s in p.read_text(errors="replace")}
-    assert leaks == {}
+    assert sorted(str(p.relative_to(tmp_path)) for p in written_files(tmp_path)) == sorted(files)
+    assert leaks(tmp_path, SECRETS) == {}
     transcript = (tmp_path / "t.jsonl").read_text()
     assert f"my keys are ****{OPENAI_KEY[-4:]}" in transcript and "redis://u:****@h" in transcript
     assert "rediss://team:****@redis.internal" in (tmp_path / "rec.jsonl").read_text()
