@@ -114,6 +114,52 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     return text
 
 
+def registered() -> frozenset[str]:
+    """The secrets registered so far (for :class:`StreamRedactor`)."""
+    with _lock:
+        return frozenset(_known)
+
+
+class StreamRedactor:
+    """Masks secrets in text that arrives in pieces (a token stream), even when one spans pieces.
+
+    :meth:`feed` returns the part of the text seen so far that is safe to write: it holds back
+    the shortest tail that could still grow into a secret (a tail that is a prefix of one), so a
+    key split over tokens never reaches the output whole or in parts. :meth:`flush` returns what
+    is held back when the stream ends. With no secrets it passes text through untouched.
+    Each secret is replaced by :func:`mask`, as :func:`redact` does.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = sorted({value for value in secrets if value}, key=len, reverse=True)
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        if not self._secrets:
+            return text
+        text = self._held + text
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, mask(secret))
+        keep = self._open_tail(text)
+        self._held = text[len(text) - keep :] if keep else ""
+        return text[: len(text) - keep]
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
+
+    def _open_tail(self, text: str) -> int:
+        """Length of the longest tail of ``text`` that is a proper prefix of a secret (0 if none)."""
+        longest = 0
+        for secret in self._secrets:
+            for size in range(min(len(secret) - 1, len(text)), longest, -1):
+                if secret.startswith(text[-size:]):
+                    longest = size
+                    break
+        return longest
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that masks registered secrets in each record (``--debug`` output)."""
 

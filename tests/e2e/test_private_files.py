@@ -49,15 +49,18 @@ def run(
 def write_inputs(folder: Path) -> None:
     """Inputs whose errors quote the secrets, as a provider echoing a key or a Redis URL would.
 
-    ``ask`` replays a partial answer that ends in such an error; ``batch`` has one prompt that
-    fails the same way (its ``.part`` file stays behind); ``.env`` holds a key and a Redis URL.
+    ``ask`` replays a partial answer (the model repeating a key) that ends in such an error;
+    ``batch`` has one prompt that fails the same way (its ``.part`` file stays behind);
+    ``.env`` holds a key and a Redis URL.
     """
     (folder / ".env").write_text(f"AZURE_OPENAI_API_KEY={AZURE_KEY}\nTELEPRINTER_REDIS_URL={REDIS_URL}\n")
     inputs = folder / "inputs"  # the session's secret scan leaves inputs/ (and .env) out
     inputs.mkdir()
+    tokens = ["partial ", OPENAI_KEY[:6], OPENAI_KEY[6:]]  # the model repeats a key, split over tokens
     (inputs / "answer.jsonl").write_text(
-        '{"event":"start","t":0,"model":"m"}\n{"event":"token","t":0,"text":"partial"}\n'
-        f'{{"event":"error","t":0,"message":"denied: {AZURE_KEY} via {REDIS_URL}"}}\n'
+        '{"event":"start","t":0,"model":"m"}\n'
+        + "".join(json.dumps({"event": "token", "t": 0, "text": text}) + "\n" for text in tokens)
+        + f'{{"event":"error","t":0,"message":"denied: {AZURE_KEY} via {REDIS_URL}"}}\n'
     )
     prompts = [("ok", "What is one?"), ("bad", "Break, please.")]
     (inputs / "prompts.jsonl").write_text("".join(json.dumps({"id": i, "prompt": p}) + "\n" for i, p in prompts))
@@ -89,7 +92,7 @@ def batch(folder: Path, umask: int) -> subprocess.CompletedProcess[str]:
 def test_every_file_teleprinter_creates_is_private_and_holds_no_secret(tmp_path: Path, umask: int) -> None:
     write_inputs(tmp_path)
     asked, chatted, batched = ask(tmp_path, umask), chat(tmp_path, umask), batch(tmp_path, umask)
-    assert asked.returncode == 1 and asked.stdout == "partial", asked.stderr
+    assert asked.returncode == 1 and asked.stdout == f"partial {OPENAI_KEY}", asked.stderr  # the screen shows it
     assert asked.stderr.strip().endswith(f"denied: ****{AZURE_KEY[-4:]} via rediss://team:****@redis.internal:6380/0")
     assert chatted.returncode == 0 and "saved 2 turns to saved.md (markdown)" in chatted.stdout, chatted.stderr
     assert batched.returncode == 1, batched.stderr  # the failed prompt keeps its .part file
@@ -104,7 +107,8 @@ def test_every_file_teleprinter_creates_is_private_and_holds_no_secret(tmp_path:
     assert leaks(tmp_path, SECRETS) == {}
     transcript = (tmp_path / "t.jsonl").read_text()
     assert f"my keys are ****{OPENAI_KEY[-4:]}" in transcript and "redis://u:****@h" in transcript
-    assert "rediss://team:****@redis.internal" in (tmp_path / "rec.jsonl").read_text()
+    recording = (tmp_path / "rec.jsonl").read_text()
+    assert "rediss://team:****@redis.internal" in recording and f"****{OPENAI_KEY[-4:]}" in recording
 
 
 def test_files_the_user_already_had_keep_their_mode(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.providers import create_model
     from teleprinter.render.console import make_renderer
     from teleprinter.render.plain import PlainRenderer
-    from teleprinter.secrets import redact
+    from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         sinks: list[Any] = [renderer]
         if args.record:
             record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
-            sinks.append(Recorder(record_file, redact=redact))
+            sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
         try:
             stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
         finally:
