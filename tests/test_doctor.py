@@ -117,6 +117,8 @@ def test_a_history_or_transcript_others_can_read_warns_with_the_chmod_fix(tmp_pa
     check = doctor.check_private_file("transcript", shared, named=True)
     assert check.status == doctor.WARN and "readable by other accounts (mode 0644)" in check.detail
     assert check.hint == f"chmod 600 '{shared}'"
+    shared.chmod(0o620)
+    assert "writable by other accounts (mode 0620)" in doctor.check_private_file("t", shared).detail
     shared.chmod(0o600)
     assert doctor.check_private_file("transcript", shared, named=True).status == doctor.OK
     missing = tmp_path / "none"

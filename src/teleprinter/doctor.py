@@ -7,6 +7,7 @@ and hands them in, so tests can run every check on made-up terminals and setting
 
 from __future__ import annotations
 
+import os
 import platform
 import shlex
 import stat
@@ -199,6 +200,8 @@ def check_private_file(name: str, path: Path, *, named: bool = False) -> Check:
     ``named=False`` (teleprinter's own history): a missing file is fine, there is nothing to read.
     ``named=True`` (a file the user asked about): a missing file warns. Only the mode is read.
     """
+    if os.name != "posix":
+        return Check(name, SKIP, f"{path}: permissions are not POSIX modes here")
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
@@ -206,7 +209,8 @@ def check_private_file(name: str, path: Path, *, named: bool = False) -> Check:
     except OSError as error:
         return Check(name, WARN, f"{path}: cannot check ({error.strerror})")
     if is_exposed(mode):
-        detail = f"{path} is readable by other accounts (mode {mode:04o})"
+        access = "readable" if mode & 0o044 else "writable"
+        detail = f"{path} is {access} by other accounts (mode {mode:04o})"
         return Check(name, WARN, detail, f"chmod 600 {shlex.quote(str(path))}")
     return Check(name, OK, f"{path} (mode {mode:04o}, private)")
 
