@@ -60,4 +60,7 @@ def _no_secret_at_rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     if sse is not None:
         secret(sse.API_KEY)
     found = leaks(tmp_path_factory.getbasetemp())
-    assert not found, f"secrets written at rest (issue 17): {found}"
+    assert not found, (
+        f"secrets written at rest (issue 17): {found}; a file a test writes with a key on purpose belongs"
+        " under an inputs/ directory or in a .env file (tests/secret_scan.py)"
+    )
