@@ -313,3 +313,23 @@ def test_history_file_is_private_masks_registered_secrets_and_keeps_an_existing_
         assert path.stat().st_mode & 0o777 == 0o644 and "+again" in path.read_text()
     finally:
         secrets.forget_all()
+
+
+async def test_help_wraps_under_its_second_column_on_a_narrow_terminal() -> None:
+    chat = make_chat()
+    chat.columns = lambda: 60
+    await handle_line(chat, "/help")
+    rows = output(chat).splitlines()
+    assert max(len(row) for row in rows) <= 60
+    column = rows[0].index("this list")
+    save = next(index for index, row in enumerate(rows) if row.startswith("  /save"))
+    assert rows[save + 1].startswith(" " * column) and rows[save + 1][column] != " "  # hangs under the text
+    assert sorted(" ".join(rows).split()) == sorted(" ".join(make_help_lines()).split())  # no word cut
+
+
+def make_help_lines() -> list[str]:
+    from teleprinter.chat.commands import HELP
+
+    return [f"{usage} {text}" for usage, text in HELP.values()] + [
+        'Alt-Enter or a """ block: multi-line input · Ctrl-C: stop the answer / clear · Ctrl-D: exit'
+    ]
