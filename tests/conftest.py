@@ -23,8 +23,19 @@ def local_model() -> Iterator[object]:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """A clean environment for the CLI: no provider keys leaking in from the machine."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "TELEPRINTER_"))}
+    """A clean environment for the CLI: no provider settings or credentials leaking in from the machine.
+
+    A ``*_TOKEN`` or URL password of the machine's would be registered as a secret, and ``--record``
+    holds back a token that could start one: recordings would differ from machine to machine.
+    """
+    from teleprinter.secrets import is_secret_name, url_password
+
+    provider = ("AZURE_OPENAI", "OPENAI_", "TELEPRINTER_")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(provider) and not is_secret_name(k) and not url_password(v)
+    }
     env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1"})
     env.update(extra)
     return env

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import chat as chat_command
     from teleprinter.commands import completion as completion_command
     from teleprinter.commands import doctor as doctor_command
+    from teleprinter.commands import run as run_command
     from teleprinter.commands.common import add_help_argument, examples_epilog, group
     from teleprinter.commands.helpformat import HelpFormatter
 
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
+    run_command.add_parser(subparsers)
     completion_command.add_parser(subparsers)
     return parser
 

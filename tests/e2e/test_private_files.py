@@ -1,7 +1,7 @@
 """What teleprinter writes stays the user's (issue 17): modes under any umask, and no secret at rest.
 
 Each test runs the real CLI in a subprocess with the umask set (``subprocess.run(umask=...)``):
-``ask --record``, ``chat --transcript`` with ``/save`` (Markdown and JSONL), ``batch --out`` into
+``ask --record``, ``run --record``, ``chat --transcript`` with ``/save`` (Markdown and JSONL), ``batch --out`` into
 a directory it must create, with one prompt failing so its ``.part`` file stays behind. Keys come
 from the environment and ``.env``; errors and the user's own lines quote them; then every file
 written under the test's directory is scanned for them. (The chat history, written only on a
@@ -88,16 +88,25 @@ def batch(folder: Path, umask: int) -> subprocess.CompletedProcess[str]:
     return run([*args, "--retry-delay", "0"], folder, umask=umask, OPENAI_API_KEY=OPENAI_KEY)
 
 
+def run_graph(folder: Path, umask: int) -> subprocess.CompletedProcess[str]:
+    """``teleprinter run`` on the scripted agent graph, recorded."""
+    args = ["run", f"{ROOT / 'tests' / 'agent_graph.py'}:build", "What is 17 * 23?", "--record", "run.jsonl"]
+    return run(args, folder, umask=umask, OPENAI_API_KEY=OPENAI_KEY)
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o000], ids=["umask022", "umask000"])
 def test_every_file_teleprinter_creates_is_private_and_holds_no_secret(tmp_path: Path, umask: int) -> None:
     write_inputs(tmp_path)
     asked, chatted, batched = ask(tmp_path, umask), chat(tmp_path, umask), batch(tmp_path, umask)
+    graph = run_graph(tmp_path, umask)
+    assert graph.returncode == 0, graph.stderr
     assert asked.returncode == 1 and asked.stdout == f"partial {OPENAI_KEY}", asked.stderr  # the screen shows it
     assert asked.stderr.strip().endswith(f"denied: ****{AZURE_KEY[-4:]} via rediss://team:****@redis.internal:6380/0")
     assert chatted.returncode == 0 and "saved 2 turns to saved.md (markdown)" in chatted.stdout, chatted.stderr
     assert batched.returncode == 1, batched.stderr  # the failed prompt keeps its .part file
 
-    files = ["rec.jsonl", "t.jsonl", "saved.md", "saved.jsonl", "new/answers/ok.txt", "new/answers/bad.txt.part"]
+    files = ["rec.jsonl", "run.jsonl", "t.jsonl", "saved.md", "saved.jsonl"]
+    files += ["new/answers/ok.txt", "new/answers/bad.txt.part"]
     assert {name: oct(mode(tmp_path / name)) for name in files} == dict.fromkeys(files, oct(0o600))
     folders = ["new", "new/answers"]
     assert {name: oct(mode(tmp_path / name)) for name in folders} == dict.fromkeys(folders, oct(0o700))

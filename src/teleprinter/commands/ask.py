@@ -11,6 +11,7 @@ from teleprinter.commands.common import (
     add_display_arguments,
     add_model_arguments,
     command_parser,
+    display_options,
     group,
     model_options,
 )
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         status_stream=sys.stderr,
         environ=terminal_environment(),
         stdin=sys.stdin,
+        display=display_options(args),
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()

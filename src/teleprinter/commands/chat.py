@@ -12,6 +12,7 @@ from teleprinter.commands.common import (
     add_display_arguments,
     add_model_arguments,
     command_parser,
+    display_options,
     group,
     model_options,
 )
@@ -141,6 +142,7 @@ def renderer_factory(args: argparse.Namespace) -> RendererFactory:
     from teleprinter.config import terminal_environment
 
     environ = terminal_environment()
+    display = display_options(args)
     try:
         from teleprinter.render.console import make_renderer
     except ImportError:  # the console renderer is optional; plain text always works
@@ -157,6 +159,7 @@ def renderer_factory(args: argparse.Namespace) -> RendererFactory:
             status_stream=sys.stderr,
             model_name=model_name,
             environ=environ,
+            display=display,
         )
 
     return make
