@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.bench_startup import importtime_command, parse_importtime, teleprinter_command
-from benchmarks.harness import ROOT, TELEPRINTER, Row, make_row, summarise
+from benchmarks.harness import TELEPRINTER, Row, child_environment, make_row, neutral_directory, summarise
 
 NAME = "local"
 RAW = "raw llama_cpp"
@@ -226,7 +226,8 @@ def _arrivals(command: Sequence[str]) -> tuple[float, list[float], str]:
     """Spawn; return (start, arrival time of each read from stdout, text)."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        list(command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, cwd=ROOT
+        list(command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        cwd=neutral_directory(), env=child_environment(),
     )
     assert process.stdout is not None
     times: list[float] = []
@@ -276,7 +277,8 @@ def import_profile(raw_command: list[str], own_command: list[str]) -> str:
     lines = []
     for label, command in (("raw script", raw), ("teleprinter ask", own)):
         result = subprocess.run(
-            command, capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, check=False
+            command, capture_output=True, text=True, cwd=neutral_directory(), env=child_environment(),
+            stdin=subprocess.DEVNULL, check=False,
         )
         _, top = parse_importtime(result.stderr)
         total = sum(micros for micros, _ in top) / 1000

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_startup import teleprinter_command
-from benchmarks.harness import ROOT, TELEPRINTER, Row, make_row, summarise
+from benchmarks.harness import ROOT, TELEPRINTER, Row, child_environment, make_row, summarise
 
 NAME = "memory"
 FLOOR = "model.stream, no handler"
@@ -136,6 +136,7 @@ def peak_rss_mb(command: Sequence[str], cwd: str | Path) -> float:
         text=True,
         stdin=subprocess.DEVNULL,
         cwd=cwd,
+        env=child_environment(),
         check=False,
     )
     try:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.harness import TELEPRINTER, Row, make_row, summarise
+from benchmarks.harness import TELEPRINTER, Row, child_environment, make_row, summarise
 
 NAME = "startup"
 BARE = "python -c pass"
@@ -43,8 +43,9 @@ def teleprinter_command() -> list[str]:
 
 
 def _environment() -> dict[str, str]:
-    """The caller's environment without PYTHON* settings: bytecode caching on, as users have it."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    """The caller's environment without PYTHON* settings (bytecode caching on, as users have it)
+    and without credentials or provider settings (:func:`benchmarks.harness.child_environment`)."""
+    return {key: value for key, value in child_environment().items() if not key.startswith("PYTHON")}
 
 
 def spawn_timing(command: Sequence[str], cwd: str) -> Timing:

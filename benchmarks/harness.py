@@ -51,9 +51,10 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -92,6 +93,41 @@ class Row(_RowRequired, total=False):
 
 
 REQUIRED = tuple(_RowRequired.__annotations__)
+
+
+# ---------------------------------------------------------------------------------------- child processes
+
+PROVIDER_PREFIXES = ("AZURE_OPENAI", "OPENAI_", "TELEPRINTER_")
+"""Variables that choose or configure a provider: a benchmark measures the embedded model and replay only."""
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for every process a benchmark starts: no credentials, no provider settings.
+
+    A key in the environment would make ``teleprinter ask`` pick a network provider
+    (``providers/detect.py``) and could be quoted in a failure that lands in BENCHMARKS.md;
+    benchmarks never need one. Secret-looking names (``*_API_KEY``, ``*_TOKEN``...) and values
+    that are URLs with a password are dropped too.
+    """
+    from teleprinter.secrets import is_secret_name, url_password
+
+    source = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in source.items()
+        if not name.startswith(PROVIDER_PREFIXES) and not is_secret_name(name) and not url_password(value)
+    }
+
+
+_neutral: tempfile.TemporaryDirectory[str] | None = None
+
+
+def neutral_directory() -> str:
+    """An empty private directory to start teleprinter in: no ``.env`` of the repository is read there."""
+    global _neutral
+    if _neutral is None:
+        _neutral = tempfile.TemporaryDirectory(prefix="teleprinter-bench-cwd-")  # removed at exit
+    return _neutral.name
 
 
 # ---------------------------------------------------------------------------------------- statistics

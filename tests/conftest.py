@@ -26,8 +26,19 @@ def local_model() -> Iterator[object]:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """A clean environment for the CLI: no provider keys leaking in from the machine."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "TELEPRINTER_"))}
+    """A clean environment for the CLI: no provider settings or credentials leaking in from the machine.
+
+    A ``*_TOKEN`` or URL password of the machine's would be registered as a secret, and ``--record``
+    holds back a token that could start one: recordings would differ from machine to machine.
+    """
+    from teleprinter.secrets import is_secret_name, url_password
+
+    provider = ("AZURE_OPENAI", "OPENAI_", "TELEPRINTER_")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(provider) and not is_secret_name(k) and not url_password(v)
+    }
     # no model worker left behind by a test: the worker's own tests (tests/worker) turn it on
     env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "TELEPRINTER_KEEP_ALIVE": "0"})
     env.update(extra)
@@ -51,4 +62,20 @@ def run_cli(
         cwd=cwd,
         timeout=timeout,
         env=env or cli_env(),
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_at_rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole run: no declared test secret in any file written under pytest's temp directory."""
+    from tests.secret_scan import leaks, secret
+
+    yield
+    sse = sys.modules.get("tests.servers.sse")  # its key is in play only if a test started the server
+    if sse is not None:
+        secret(sse.API_KEY)
+    found = leaks(tmp_path_factory.getbasetemp())
+    assert not found, (
+        f"secrets written at rest (issue 17): {found}; a file a test writes with a key on purpose belongs"
+        " under an inputs/ directory or in a .env file (tests/secret_scan.py)"
     )

@@ -15,7 +15,11 @@ import pytest
 from benchmarks import harness
 from benchmarks.harness import Outcome, check_row, make_row, normalise_row
 
+from tests.secret_scan import secret
+
 SLOW = {"local", "worker", "llm"}  # runs the embedded model
+FAKE_KEY = secret("sk-bench-scan-1f2e3d4c5b6a7980")
+FAKE_REDIS = f"rediss://team:{secret('bench-redis-pw-42')}@redis.internal:6380"
 
 
 def _params() -> list[object]:
@@ -25,10 +29,19 @@ def _params() -> list[object]:
 
 
 @pytest.mark.parametrize("name", _params())
-def test_benchmark_runs_on_tiny_inputs_and_returns_well_formed_rows(name: str) -> None:
+def test_benchmark_runs_on_tiny_inputs_and_returns_well_formed_rows(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Credentials about must change nothing: children never see them (else `ask` would pick a network
+    # provider and fail) and the report written never holds them.
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("TELEPRINTER_REDIS_URL", FAKE_REDIS)
     outcome = harness.run_benchmark(name, quick=True, smoke=True)
 
     assert outcome.status == "ok", outcome.detail
+    report = tmp_path / "BENCHMARKS.md"
+    harness.write_markdown([outcome], report, quick=True, started=dt.datetime.now(dt.UTC))
+    assert FAKE_KEY not in report.read_text() and "bench-redis-pw-42" not in report.read_text()
     assert outcome.rows, f"{name} returned no rows"
     for row in outcome.rows:
         assert check_row(dict(row)) == [], row
@@ -155,3 +168,20 @@ def test_a_child_reports_its_own_peak_memory_not_the_benchmark_process_one() -> 
 
     assert peak_rss_mb([sys.executable, "-c", "pass"], Path.cwd()) < 100
     assert len(ballast) == 256 * 2**20
+
+
+# --- no credentials in benchmarks ---------------------------------------------------------------
+
+
+def test_benchmark_children_get_no_credentials_or_provider_settings() -> None:
+    environ = {
+        "PATH": "/usr/bin",
+        "LANG": "C.UTF-8",
+        "OPENAI_API_KEY": FAKE_KEY,
+        "AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com/",
+        "TELEPRINTER_PROVIDER": "openai",
+        "HF_TOKEN": "hf_0123456789abcdef",
+        "SOME_REDIS": FAKE_REDIS,
+    }
+    assert harness.child_environment(environ) == {"PATH": "/usr/bin", "LANG": "C.UTF-8"}
+

@@ -60,6 +60,16 @@ def test_a_failure_keeps_its_message_and_interruption_and_redacts() -> None:
     assert str(back.error) == "bad key ****" and back.interrupted
 
 
+def test_tool_and_node_errors_are_redacted_too() -> None:
+    def hide(text: str) -> str:
+        return text.replace("pw-secret", "****")
+
+    tool = codec.encode(ToolEnded(RUN, None, "401 for redis://u:pw-secret@h", 0.1, 1.5), redact=hide)
+    node = codec.encode(NodeEnded(RUN, "fetch", (), None, "auth pw-secret refused", 0.1, 1.5), redact=hide)
+    assert tool["error"] == "401 for redis://u:****@h" and node["error"] == "auth **** refused"
+    assert "pw-secret" not in codec.dumps(tool) + codec.dumps(node)
+
+
 def test_format_1_records_without_new_fields_still_decode() -> None:
     old = {"event": "start", "t": 0.0, "model": "replay", "run_id": str(RUN)}
     assert codec.decode(old) == RunStarted(RUN, "replay")

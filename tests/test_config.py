@@ -23,8 +23,9 @@ from teleprinter.config import (
 from teleprinter.errors import ConfigError
 from teleprinter.providers import ModelOptions, provider_names
 from teleprinter.providers.detect import choose_provider
+from tests.secret_scan import secret
 
-KEY = "sk-live-abcdefghijklmnopqrstuvwxyz-7Q2Z"
+KEY = secret("sk-live-abcdefghijklmnopqrstuvwxyz-7Q2Z")
 GOOD = {
     "AZURE_OPENAI_API_KEY": KEY,
     "AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com/",
@@ -189,6 +190,43 @@ def test_flag_secrets_are_registered_too() -> None:
     settings = load_settings(environ={})
     settings.with_overrides({"OPENAI_API_KEY": ("sk-from-a-flag-0000WXYZ", "--api-key")})
     assert "sk-from-a-flag" not in secrets.redact("key sk-from-a-flag-0000WXYZ")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://team:s3cret-pass@redis.local:6379/0", "redis://team:****@redis.local:6379/0"),
+        ("rediss://:onlypass@10.0.0.5", "rediss://:****@10.0.0.5"),
+        ("redis://u:p%40ss@h/1", "redis://u:****@h/1"),
+        ("redis://u:with@at@h:1", "redis://u:****@h:1"),
+        ("redis://nopass@h", "redis://nopass@h"),
+        ("https://example.com:443/v1", "https://example.com:443/v1"),
+        (
+            "connect to redis://a:bb@h and https://x:yy@z/p failed",
+            "connect to redis://a:****@h and https://x:****@z/p failed",
+        ),
+        ("no url here: a:b@c", "no url here: a:b@c"),
+    ],
+)
+def test_url_passwords_are_masked_user_host_and_path_stay(url: str, shown: str) -> None:
+    assert secrets.mask_url(url) == shown
+    assert secrets.redact(url) == shown
+
+
+def test_a_url_settings_password_is_registered_and_scrubbed_anywhere() -> None:
+    settings = load_settings(environ={"TELEPRINTER_REDIS_URL": "rediss://team:Pa%24%24word-0123@r.example:6380"})
+    assert secrets.url_password(settings.values["TELEPRINTER_REDIS_URL"]) == "Pa%24%24word-0123"
+    assert secrets.redact("AUTH failed for Pa$$word-0123") == "AUTH failed for ****0123"
+    assert secrets.redact("raw Pa%24%24word-0123") == "raw ****0123"
+    statuses = provider_settings(settings, "openai")  # not a provider setting: shown through shown_value below
+    assert all("Pa%24" not in status.shown for status in statuses)
+    from teleprinter.config import shown_value
+
+    assert shown_value("TELEPRINTER_REDIS_URL", settings.values["TELEPRINTER_REDIS_URL"]) == (
+        "rediss://team:****@r.example:6380"
+    )
+    settings.with_overrides({"TELEPRINTER_REDIS_URL": ("redis://x:flag-password-99@h", "--redis-url")})
+    assert secrets.redact("flag-password-99") == "****d-99"
 
 
 def test_debug_logging_filter_masks_secrets(caplog: pytest.LogCaptureFixture) -> None:

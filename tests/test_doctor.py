@@ -18,9 +18,10 @@ from teleprinter import doctor, secrets
 from teleprinter.config import load_settings
 from teleprinter.errors import ProviderError
 from tests.conftest import TELEPRINTER, cli_env, run_cli
+from tests.secret_scan import secret
 from tests.servers.sse import SSEServer
 
-KEY = "sk-doctor-test-key-0123456789-LMNO"
+KEY = secret("sk-doctor-test-key-0123456789-LMNO")
 GOOD = {
     "AZURE_OPENAI_API_KEY": KEY,
     "AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com/",
@@ -41,6 +42,7 @@ def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:
 
 
 def doctor_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), **env}  # the history doctor checks is this test's own
     return run_cli(["doctor", "--skip-model", *args], cwd=tmp_path, env=cli_env(**env))
 
 
@@ -108,6 +110,22 @@ def test_embedded_model_is_present_and_loads() -> None:
     assert ".gguf" in check.detail and "MB" in check.detail
 
 
+def test_a_history_or_transcript_others_can_read_warns_with_the_chmod_fix(tmp_path: Path) -> None:
+    shared = tmp_path / "my transcript.jsonl"
+    shared.write_text("{}\n")
+    shared.chmod(0o644)
+    check = doctor.check_private_file("transcript", shared, named=True)
+    assert check.status == doctor.WARN and "readable by other accounts (mode 0644)" in check.detail
+    assert check.hint == f"chmod 600 '{shared}'"
+    shared.chmod(0o620)
+    assert "writable by other accounts (mode 0620)" in doctor.check_private_file("t", shared).detail
+    shared.chmod(0o600)
+    assert doctor.check_private_file("transcript", shared, named=True).status == doctor.OK
+    missing = tmp_path / "none"
+    assert doctor.check_private_file("history", missing).status == doctor.OK  # no history yet: nothing exposed
+    assert doctor.check_private_file("transcript", missing, named=True).status == doctor.WARN
+
+
 def test_summary_counts_failures_and_warnings() -> None:
     checks = [doctor.Check("a", doctor.OK, ""), doctor.Check("b", doctor.WARN, "", "x")]
     checks.append(doctor.Check("c", doctor.FAIL, ""))
@@ -126,6 +144,30 @@ def test_command_with_a_good_config(tmp_path: Path) -> None:
     assert "****LMNO" in result.stdout and KEY not in result.stdout + result.stderr
     assert "warn  tty" in result.stdout  # the pipe is not a terminal
     assert result.stdout.rstrip().endswith("warning")
+
+
+@pytest.mark.e2e
+def test_command_warns_about_a_readable_history_and_transcript(tmp_path: Path) -> None:
+    history = tmp_path / "data" / "teleprinter" / "chat_history"
+    history.parent.mkdir(parents=True)
+    history.write_text("+hello\n")
+    history.chmod(0o644)
+    transcript = tmp_path / "t.jsonl"
+    transcript.write_text("")
+    transcript.chmod(0o640)
+    result = doctor_cli(tmp_path, "--transcript", "t.jsonl", **GOOD)
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    starts = ("warn  history", "warn  transcript")
+    warned = [lines[i : i + 2] for i, line in enumerate(lines) if line.startswith(starts)]
+    assert len(warned) == 2, result.stdout
+    assert f"{history} is readable by other accounts (mode 0644)" in warned[0][0]
+    assert warned[0][1].strip() == f"fix: chmod 600 {history}"
+    assert warned[1][1].strip() == "fix: chmod 600 t.jsonl"
+    history.chmod(0o600)
+    transcript.chmod(0o600)
+    again = doctor_cli(tmp_path, "--transcript", "t.jsonl", **GOOD)
+    assert "warn  history" not in again.stdout and "warn  transcript" not in again.stdout
 
 
 @pytest.mark.e2e

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 from uuid import UUID, uuid4
 
+from teleprinter import private
 from teleprinter.errors import ConfigError
 from teleprinter.events import Event, Token
 from teleprinter.sinks.stats import RunStats, Stats
@@ -127,7 +128,7 @@ class FileOutput:
         self.final = folder / f"{item_id}.txt"
         self.partial = folder / f"{item_id}.txt{PART_SUFFIX}"
         # line-buffered: a crash or Ctrl-C loses at most the line being written
-        self._file: IO[str] | None = open(self.partial, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self._file: IO[str] | None = private.open_text(self.partial, "w", buffering=1)  # 0600 when new
 
     def handle(self, event: Event) -> None:
         if type(event) is Token and event.text and self._file is not None:
@@ -135,7 +136,7 @@ class FileOutput:
 
     def commit(self) -> None:
         self._close()
-        os.replace(self.partial, self.final)
+        private.replace(self.partial, self.final)
 
     def abort(self) -> None:
         """Keep what arrived in the ``.part`` file; it never passes for a complete answer."""
@@ -267,7 +268,7 @@ async def arun_batch(
     outcomes = [Outcome(item) for item in items]
     pending: asyncio.Queue[Outcome] = asyncio.Queue()
     if options.out_dir is not None:
-        options.out_dir.mkdir(parents=True, exist_ok=True)
+        private.make_dirs(options.out_dir)
     for outcome in outcomes:
         if options.out_dir is not None and is_complete(options.out_dir, outcome.item):
             outcome.status = "skipped"

@@ -66,7 +66,11 @@ def _identity(text: str) -> str:
 
 
 def encode(event: Event, redact: Callable[[str], str] = _identity) -> dict[str, Any]:
-    """``event`` as a JSON-ready dict (without ``t``); error messages pass through ``redact``."""
+    """``event`` as a JSON-ready dict (without ``t``); error messages pass through ``redact``.
+
+    That covers a run's error and a tool's or node's ``error`` string: errors are where keys
+    and URL passwords get quoted (an HTTP client's 401, a connection string).
+    """
     kind = KINDS[type(event)]
     if isinstance(event, RunFailed):
         message = redact(str(event.error) or type(event.error).__name__)
@@ -76,7 +80,7 @@ def encode(event: Event, redact: Callable[[str], str] = _identity) -> dict[str, 
     for name, value in fields.items():
         if name == "time" or value is None or value == () or (name == "hidden" and not value):
             continue
-        record[name] = _plain(value)
+        record[name] = redact(value) if name == "error" and isinstance(value, str) else _plain(value)
     return record
 
 

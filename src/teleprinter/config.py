@@ -68,6 +68,7 @@ class Settings:
                 merged.sources[name] = source
                 if secrets.is_secret_name(name):
                     secrets.register(value)
+                secrets.register_url(value)
         return merged
 
 
@@ -182,7 +183,7 @@ def shown_value(name: str, value: str | None) -> str:
     """The value as it may be printed: secrets masked, missing ones said so."""
     if value is None:
         return "(not set)"
-    return secrets.mask(value) if secrets.is_secret_name(name) else (value or "(empty)")
+    return secrets.mask(value) if secrets.is_secret_name(name) else (secrets.mask_url(value) or "(empty)")
 
 
 def is_url(value: str) -> bool:

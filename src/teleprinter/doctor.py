@@ -7,15 +7,20 @@ and hands them in, so tests can run every check on made-up terminals and setting
 
 from __future__ import annotations
 
+import os
 import platform
+import shlex
+import stat
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from teleprinter.config import Settings, provider_settings
 from teleprinter.errors import TeleprinterError
+from teleprinter.private import is_exposed
 from teleprinter.secrets import redact
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
@@ -189,6 +194,27 @@ def check_settings(settings: Settings, provider: str, *, in_use: bool = True) ->
         else:
             checks.append(Check(status.name, OK, detail))
     return checks
+
+
+def check_private_file(name: str, path: Path, *, named: bool = False) -> Check:
+    """Whether other accounts can read ``path`` (a chat history or transcript); the fix is ``chmod 600``.
+
+    ``named=False`` (teleprinter's own history): a missing file is fine, there is nothing to read.
+    ``named=True`` (a file the user asked about): a missing file warns. Only the mode is read.
+    """
+    if os.name != "posix":
+        return Check(name, SKIP, f"{path}: permissions are not POSIX modes here")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return Check(name, WARN if named else OK, f"{path}: not found" if named else f"{path}: none yet")
+    except OSError as error:
+        return Check(name, WARN, f"{path}: cannot check ({error.strerror})")
+    if is_exposed(mode):
+        access = "readable" if mode & 0o044 else "writable"
+        detail = f"{path} is {access} by other accounts (mode {mode:04o})"
+        return Check(name, WARN, detail, f"chmod 600 {shlex.quote(str(path))}")
+    return Check(name, OK, f"{path} (mode {mode:04o}, private)")
 
 
 def check_embedded_model(

@@ -288,6 +288,33 @@ def test_keys_are_not_echoed_while_an_answer_streams_and_echo_comes_back() -> No
         os.close(follower)
 
 
+def test_history_file_is_private_masks_registered_secrets_and_keeps_an_existing_mode(tmp_path: Path) -> None:
+    import os
+
+    from teleprinter import secrets
+    from teleprinter.chat.repl import private_history
+    from tests.secret_scan import secret
+
+    key = secret("sk-history-unit-0123456789ab")
+    secrets.register(key)
+    old = os.umask(0)
+    try:
+        history = private_history(tmp_path / "data" / "teleprinter" / "chat_history")
+    finally:
+        os.umask(old)
+    try:
+        history.append_string(f"use {key} please")
+        path = Path(history.filename)
+        assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+        assert key not in path.read_text() and "use ****89ab please" in path.read_text()
+        assert history.get_strings()[-1] == f"use {key} please"  # this session recalls it as typed
+        path.chmod(0o644)
+        private_history(path).append_string("again")
+        assert path.stat().st_mode & 0o777 == 0o644 and "+again" in path.read_text()
+    finally:
+        secrets.forget_all()
+
+
 async def test_help_wraps_under_its_second_column_on_a_narrow_terminal() -> None:
     chat = make_chat()
     chat.columns = lambda: 60

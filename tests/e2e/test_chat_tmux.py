@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.secret_scan import secret
+
 ROOT = Path(__file__).resolve().parents[2]
 TELEPRINTER = ROOT / ".venv" / "bin" / "teleprinter"
 SCRIPT = f"{ROOT / 'tests' / 'chat' / 'responders.py'}:answer"
@@ -49,11 +51,11 @@ class Terminal:
         )
         return result.stdout
 
-    def start(self, *chat_args: str, env: dict[str, str] | None = None) -> None:
+    def start(self, *chat_args: str, env: dict[str, str] | None = None, umask: str = "022") -> None:
         """Run the chat under a shell that prints its exit status and then stays, so the terminal
         state the chat left behind can still be read (tmux reports a dead pane's cursor as hidden,
         and under load it may learn a dead pane's status late)."""
-        self._start(f'{self._command(chat_args, env or {})}; echo "EXIT=$?"; exec sleep 600')
+        self._start(f'umask {umask}; {self._command(chat_args, env or {})}; echo "EXIT=$?"; exec sleep 600')
 
     def chat_pid(self) -> int:
         shell = self.info("#{pane_pid}")
@@ -204,6 +206,50 @@ def test_ctrl_d_exits_with_goodbye_cursor_visible_and_status_0(term: Terminal) -
     assert term.info("#{cursor_flag}") == "1"
     history = term.tmp_path / "data" / "teleprinter" / "chat_history"
     assert "remember 1" in history.read_text()
+
+
+@pytest.mark.parametrize("umask", ["022", "000"])
+def test_history_is_0600_in_a_0700_directory_whatever_the_umask_and_a_pasted_key_is_masked(
+    term: Terminal, umask: str
+) -> None:
+    key = secret("sk-history-scan-9d8c7b6a5f4e3d2c")
+    term.start("--replay-script", SCRIPT, "--delay", "0.01", env={"OPENAI_API_KEY": key}, umask=umask)
+    term.wait_prompt()
+    term.type("remember 3")
+    term.wait_text("OK, I will remember 3.")
+    term.ask(f"my key is {key}")
+    term.send("C-d")
+    assert term.wait_exit() == 0
+    data = term.tmp_path / "data"
+    history = data / "teleprinter" / "chat_history"
+    text = history.read_text()
+    assert "remember 3" in text and "my key is ****3d2c" in text and key not in text
+    assert [oct(mode(p)) for p in (history, history.parent, data)] == [oct(0o600), oct(0o700), oct(0o700)]
+
+
+def test_an_existing_readable_history_keeps_its_mode_and_doctor_warns(term: Terminal) -> None:
+    history = term.tmp_path / "data" / "teleprinter" / "chat_history"
+    history.parent.mkdir(parents=True)
+    history.write_text("\n# earlier\n+old line\n")
+    history.chmod(0o644)
+    scripted(term)
+    term.ask("remember 4")
+    term.send("C-d")
+    assert term.wait_exit() == 0
+    assert "remember 4" in history.read_text() and mode(history) == 0o644
+    env = {**os.environ, "XDG_DATA_HOME": str(term.tmp_path / "data"), "NO_COLOR": "1"}
+    doctor = subprocess.run(
+        [str(TELEPRINTER), "doctor", "--skip-model"],
+        capture_output=True, text=True, env=env, cwd=term.tmp_path, timeout=60,
+    )
+    lines = doctor.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("warn  history"))
+    assert f"{history} is readable by other accounts (mode 0644)" in lines[at]
+    assert lines[at + 1].strip() == f"fix: chmod 600 {history}"
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
 
 
 def test_ctrl_c_clears_the_line_and_twice_on_empty_prompt_exits(term: Terminal) -> None:

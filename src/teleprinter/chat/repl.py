@@ -41,6 +41,28 @@ def history_path(data_dir: Path) -> Path:
     return data_dir / HISTORY_FILE
 
 
+def private_history(path: Path) -> Any:
+    """prompt_toolkit's ``FileHistory`` on ``path``, created 0600 in a 0700 directory, secrets masked.
+
+    An existing history file keeps its mode (``doctor`` warns when others can read it). A line
+    holding a registered secret (a pasted API key) is stored with the secret masked; the
+    session's in-memory history keeps it as typed. Raises ``OSError`` when the file cannot be made.
+    """
+    from prompt_toolkit.history import FileHistory
+
+    from teleprinter import private
+    from teleprinter.secrets import redact
+
+    class PrivateFileHistory(FileHistory):
+        def store_string(self, string: str) -> None:
+            private.ensure_file(path)  # recreated privately if it was removed meanwhile
+            super().store_string(redact(string))
+
+    private.make_dirs(path.parent)
+    private.ensure_file(path)
+    return PrivateFileHistory(str(path))
+
+
 def is_open_block(text: str) -> bool:
     """True while a ``\"\"\"`` block has been opened and not yet closed."""
     stripped = text.strip()
@@ -131,14 +153,12 @@ class PromptReader:
 
     def __init__(self, history_file: Path | None, notice: Callable[[str], None], prompt: str = PROMPT) -> None:
         from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+        from prompt_toolkit.history import History, InMemoryHistory
 
         history: History = InMemoryHistory()
         if history_file is not None:
             try:
-                history_file.parent.mkdir(parents=True, exist_ok=True)
-                history_file.touch()
-                history = FileHistory(str(history_file))
+                history = private_history(history_file)
             except OSError as error:  # a read-only home must not stop the chat
                 notice(f"history is not kept: cannot write {history_file} ({error.strerror})")
         self.session: Any = PromptSession(

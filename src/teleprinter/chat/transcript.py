@@ -11,6 +11,8 @@ JSONL format, one object per line (the same for ``--transcript``, ``/save x.json
 A turn line whose ``index`` is already taken replaces that turn and those after it (``/retry``).
 Each line is written with one ``write`` on an ``O_APPEND`` descriptor and fsynced, so a
 ``kill -9`` loses at most the turn in progress and never leaves a torn line behind.
+New transcripts and ``/save`` files are created 0600 (:mod:`teleprinter.private`); an existing
+file keeps its mode. Registered secrets (API keys, URL passwords) are masked in every line.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from teleprinter import private
 from teleprinter.chat.session import INTERRUPTED_MARK, ChatSession, Turn, now_iso
 from teleprinter.errors import ConfigError
 from teleprinter.secrets import redact
@@ -61,7 +64,7 @@ class TranscriptWriter:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd: int | None = private.open_fd(self.path, os.O_WRONLY | os.O_APPEND)
         except OSError as error:
             raise ConfigError(f"cannot open transcript {self.path}: {error.strerror}") from error
         if self.path.stat().st_size and not self.path.read_bytes().endswith(b"\n"):
@@ -88,9 +91,7 @@ def session_records(session: ChatSession) -> Iterator[dict[str, Any]]:
 
 
 def save_jsonl(session: ChatSession, path: str | Path) -> None:
-    with open(path, "wb") as handle:
-        for record in session_records(session):
-            handle.write(_line(record))
+    private.write_bytes(path, b"".join(_line(record) for record in session_records(session)))
 
 
 def markdown(session: ChatSession) -> str:
@@ -147,7 +148,7 @@ def save(session: ChatSession, path: str | Path) -> str:
     if target.suffix.lower() == ".jsonl":
         save_jsonl(session, target)
         return "jsonl"
-    target.write_text(markdown(session), encoding="utf-8")
+    private.write_text(target, redact(markdown(session)))
     return "markdown"
 
 

@@ -68,9 +68,10 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     options = model_options(args)
+    from teleprinter import private
     from teleprinter.config import keep_alive
     from teleprinter.render.plain import PlainRenderer
-    from teleprinter.secrets import redact
+    from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
 
@@ -82,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
         if args.record:
-            record_file = stack.enter_context(open(args.record, "w", encoding="utf-8"))
-            sinks.append(Recorder(record_file, redact=redact))
+            record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
+            sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
         if getattr(args, "debug", False):
             from teleprinter.timeline import FirstToken
 

@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.chat import transcript
     from teleprinter.chat.session import ChatSession
 
+    if args.replay_script:  # no provider to set up, but keys in .env or the environment must still be masked
+        from teleprinter.config import load_settings
+
+        load_settings(args.env_file)
     session = transcript.load(args.resume, args.system) if args.resume else ChatSession(args.system)
     path = args.transcript or args.resume
     writer = transcript.TranscriptWriter(path) if path else None

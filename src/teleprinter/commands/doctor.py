@@ -16,17 +16,23 @@ def add_parser(subparsers: Any) -> None:
         "doctor",
         help="check the setup: terminal, provider settings, embedded model",
         description="Check Python, packages, the terminal, which provider is chosen and why, every setting it "
-        "reads (keys masked) and the embedded model. Exit code 1 when a check fails.",
+        "reads (keys masked), the embedded model, and that the chat history (and each --transcript FILE) "
+        "is readable by you alone. Exit code 1 when a check fails.",
         examples=(
             "teleprinter doctor  # every check, with a fix for each problem",
             "teleprinter doctor --online  # ...and a 1-token streamed request, timed",
             "teleprinter doctor --provider openai --json --skip-model",
+            "teleprinter doctor --transcript talk.jsonl  # is this transcript private too?",
         ),
     )
     add_model_arguments(parser)
     checks = group(parser, "checks")
     checks.add_argument("--online", action="store_true", help="also stream a 1-token answer and time it")
     checks.add_argument("--skip-model", action="store_true", help="do not load the embedded model")
+    checks.add_argument(
+        "--transcript", metavar="FILE", action="append", default=[],
+        help="also check that FILE (a chat transcript or /save file) is private; repeatable",
+    )
     group(parser, "output").add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.set_defaults(run=run)
 
@@ -56,7 +62,7 @@ def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
     from teleprinter.errors import ConfigError
     from teleprinter.providers.detect import choose_provider
 
-    checks = [doctor.check_python(), doctor.check_packages(), *doctor.check_terminal(facts)]
+    checks = [doctor.check_python(), doctor.check_packages(), *doctor.check_terminal(facts), *privacy_checks(args)]
     try:
         options = model_options(args)
     except ConfigError as error:
@@ -75,6 +81,19 @@ def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
         checks.append(doctor.check_online(options, options.provider))
     elif args.online:
         checks.append(doctor.Check("online", doctor.SKIP, "skipped: fix the failures above first"))
+    return checks
+
+
+def privacy_checks(args: argparse.Namespace) -> list[Any]:
+    """The chat history (where ``teleprinter chat`` keeps it) and each ``--transcript``: readable by others?"""
+    from pathlib import Path
+
+    from teleprinter import doctor
+    from teleprinter.chat.repl import history_path
+    from teleprinter.commands.chat import user_data_dir
+
+    checks = [doctor.check_private_file("history", history_path(Path(user_data_dir())))]
+    checks += [doctor.check_private_file("transcript", Path(name).expanduser(), named=True) for name in args.transcript]
     return checks
 
 

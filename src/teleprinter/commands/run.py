@@ -51,8 +51,10 @@ def read_input(value: str | None, stdin: IO[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from teleprinter import private
     from teleprinter.answer import stream_run
-    from teleprinter.secrets import redact
+    from teleprinter.config import load_settings
+    from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats
     from teleprinter.targets import load_target, parse_input
@@ -62,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
     stats = Stats()
     with ExitStack() as stack:
         sinks: list[Any] = [stats]
-        if args.record:
-            sinks.append(Recorder(stack.enter_context(open(args.record, "w", encoding="utf-8")), redact=redact))
+        if args.record:  # 0600 when new; keys from the environment or .env masked, even in the text
+            load_settings()
+            record_file = stack.enter_context(private.open_text(args.record, "w"))
+            sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
         if args.events:
             stream_run(runnable, value, [Recorder(sys.stdout, redact=redact), *sinks], version=args.protocol)
             return 0
