@@ -93,7 +93,7 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
         register = [str(llm), "gguf", "register-model", MODEL_ID, path, "--n-ctx", "2048"]
         subprocess.run(register, env=env, check=True, capture_output=True, timeout=120)
         llm_command = [str(llm), "-m", f"gguf/{MODEL_ID}", PROMPT]
-        ask = [*teleprinter_command(), "ask", PROMPT, "--max-tokens", "64"]
+        ask = [*teleprinter_command(), "ask", "--provider", "local", PROMPT, "--max-tokens", "64"]
         runtime = Runtime()
         try:
             for number in range(repeats + 1):

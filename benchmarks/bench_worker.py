@@ -125,7 +125,7 @@ class Runtime:
 
 
 def _ask(max_tokens: int, *extra: str) -> list[str]:
-    return [*teleprinter_command(), "ask", *extra, PROMPT, "--max-tokens", str(max_tokens)]
+    return [*teleprinter_command(), "ask", "--provider", "local", *extra, PROMPT, "--max-tokens", str(max_tokens)]
 
 
 def _raw_command(max_tokens: int, same_threads: bool = True) -> list[str]:
