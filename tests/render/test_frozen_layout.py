@@ -125,7 +125,7 @@ def table_letters(rows: list[str]) -> Counter[str]:
 
 
 PROFILE = settings(
-    max_examples=int(os.environ.get("TELEPRINTER_PROPERTY_EXAMPLES", "70")),
+    max_examples=int(os.environ.get("TELEPRINTER_PROPERTY_EXAMPLES", "50")),
     deadline=None,
     derandomize=True,  # a fixed seed: CI runs the same examples every time
     database=None,
