@@ -21,6 +21,9 @@ def add_parser(subparsers: Any) -> None:
         "--stats", action="store_true", help="print statistics on stderr even when it is not a terminal"
     )
     parser.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when the answer was cut (token limit, content filter)"
+    )
     add_display_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.secrets import redact
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
+    from teleprinter.truncation import cut_notice
 
     prompt = read_prompt(args, sys.stdin)
     model = create_model(options)
@@ -60,13 +64,14 @@ def run(args: argparse.Namespace) -> int:
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()
+    answer = None
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
         if args.record:
             record_file = stack.enter_context(open(args.record, "w", encoding="utf-8"))
             sinks.append(Recorder(record_file, redact=redact))
         try:
-            stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
+            answer = stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
         finally:
             renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
             summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
@@ -74,4 +79,9 @@ def run(args: argparse.Namespace) -> int:
                 sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last, detailed=args.stats) + "\n")
     if plain_on_tty:
         sys.stdout.write("\n")
-    return 0
+    notice = cut_notice(stats.last.finish_reason, answered=bool(answer and answer.text))
+    if notice is None:
+        return 0
+    sys.stdout.flush()
+    sys.stderr.write(f"teleprinter: {notice}\n")
+    return 1 if args.strict else 0
