@@ -63,3 +63,25 @@ def test_a_limit_reached_before_any_answer_text_is_not_an_empty_success(server: 
     code, out, err = ask(server, cwd=tmp_path)
     assert (code, out) == (0, "")
     assert "teleprinter: no answer: cut at the token limit before any answer text (finish_reason=length)" in err
+
+
+def test_chat_marks_a_cut_turn_and_continue_goes_on_from_it(server: SSEServer, tmp_path: Path) -> None:
+    server.script(
+        Reply(tokens=["The first half", " of the answer"], finish_reason="length"),
+        Reply(tokens=[" and the rest."]),
+    )
+    result = run_cli(
+        ["chat", "--provider", "azure", "--transcript", "t.jsonl"],
+        input="hello\n/continue\n/continue\n",
+        cwd=tmp_path,
+        env=cli_env(**server.azure_env()),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[cut at the token limit — /continue]" in result.stderr.splitlines()
+    assert result.stdout == (
+        "The first half of the answer\n and the rest.\nnothing to continue: the last answer was complete\nGoodbye.\n"
+    )
+    second = [m["content"] for m in server.chat_requests()[1].body["messages"]]
+    assert second[:2] == ["hello", "The first half of the answer"] and "Continue it exactly" in second[2]
+    turns = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines() if '"turn"' in line]
+    assert turns[0]["finish_reason"] == "length" and "finish_reason" not in turns[1]
