@@ -33,10 +33,21 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
         return str(args.prompt)
     if args.prompt is None and stdin.isatty():
         raise ConfigError("no prompt given", 'pass one: teleprinter ask "your question", or pipe it on stdin')
-    prompt = stdin.read().strip()
+    prompt = read_stdin(stdin).strip()
     if not prompt:
         raise ConfigError("the prompt on stdin is empty")
     return prompt
+
+
+def read_stdin(stdin: IO[str]) -> str:
+    """All of stdin as UTF-8, read as bytes so a legacy encoding is a clear usage error, not a surrogate
+    that fails later inside the HTTP client."""
+    from teleprinter.textfile import decode_user_bytes
+
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream handed in by a test or an embedding program
+        return stdin.read()
+    return decode_user_bytes(buffer.read(), "the prompt on stdin")
 
 
 def run(args: argparse.Namespace) -> int:
