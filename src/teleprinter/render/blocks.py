@@ -211,13 +211,26 @@ def _inline(node: SyntaxTreeNode, style: Style, out: list[Span]) -> None:
 
 
 def code_lines(code: str, info: str) -> list[list[Span]]:
-    """Highlighted code, one span list per line (pygments, imported on first use)."""
+    """Highlighted code, one span list per line (pygments, imported on first use).
+
+    The complete lines are highlighted together and remembered (a frame of a growing block
+    highlights only the line being typed, until it completes); ``code`` ending without a
+    newline is a block still streaming.
+    """
+    name = info.split()[0] if info.strip() else ""
     text = code[:-1] if code.endswith("\n") else code
-    lexer = _lexer(info.split()[0] if info.strip() else "")
-    if lexer is None:
+    if _lexer(name) is None:
         return [[(line, PLAIN)] if line else [] for line in text.split("\n")]
+    if code.endswith("\n") or "\n" not in text:
+        return [list(line) for line in _highlight(name, text)]
+    complete, _, last = text.rpartition("\n")
+    return [*(list(line) for line in _highlight(name, complete)), *(list(line) for line in _highlight(name, last))]
+
+
+@lru_cache(maxsize=8)
+def _highlight(name: str, text: str) -> tuple[tuple[Span, ...], ...]:
     lines: list[list[Span]] = [[]]
-    for token_type, value in lexer.get_tokens(text):
+    for token_type, value in _lexer(name).get_tokens(text):
         style = _token_style(token_type)
         for number, piece in enumerate(value.split("\n")):
             if number:
@@ -226,7 +239,7 @@ def code_lines(code: str, info: str) -> list[list[Span]]:
                 lines[-1].append((piece, style))
     if len(lines) > 1 and not lines[-1] and not text.endswith("\n"):
         lines.pop()  # pygments adds a final newline
-    return lines
+    return tuple(tuple(line) for line in lines)
 
 
 @lru_cache(maxsize=64)

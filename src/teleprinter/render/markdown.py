@@ -32,6 +32,7 @@ from teleprinter.render.layout import Spill
 from teleprinter.render.wrap import spans_width
 
 CUT_AT = 1536  # characters of source in the open block before its head is committed
+FENCE_LIVE_LINES = 8  # complete lines an open code block keeps live (re-highlighted each frame)
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _MARKER = re.compile(r"\d+[.)]")
 _GUESSES = 4  # cuts inside a line tried for one that falls on the live region's row break
@@ -121,8 +122,14 @@ class MarkdownLayout:
     # -- committing the head of the open block --
 
     def _cut_large(self, width: int) -> list[str]:
-        """Commit the head of one huge open block, so a frame never re-renders more than ~CUT_AT characters."""
-        if len(self._tail) + sum(map(len, self._pending)) < self._cut_at:
+        """Commit the head of one huge open block, so a frame never re-renders more than ~CUT_AT characters.
+
+        An open code block commits its complete lines sooner (past ``FENCE_LIVE_LINES``): highlighting
+        is the costliest part of a frame, and a complete code line is drawn the same way whatever
+        follows it (only a multi-line string's colour can differ across a cut, never its text).
+        """
+        size = len(self._tail) + sum(map(len, self._pending))
+        if size < self._cut_at and not self._long_fence():
             return []
         nodes = self._parse()
         rows = self._commit_head(nodes[0], width, None) if len(nodes) == 1 else None  # several: update() commits
@@ -131,6 +138,12 @@ class MarkdownLayout:
             return []
         self._cut_at = CUT_AT
         return rows
+
+    def _long_fence(self) -> bool:
+        if not self._tail.lstrip(" ").startswith(("```", "~~~")):
+            return False
+        lines = self._tail.count("\n") + sum(piece.count("\n") for piece in self._pending)
+        return lines > FENCE_LIVE_LINES + 1
 
     def _make_room(self, width: int, cap: int) -> list[str]:
         """The live rows outgrew ``cap``: commit finished-looking blocks, then the open block's head."""
@@ -168,8 +181,7 @@ class MarkdownLayout:
         context = self._context if self._continuing else FRESH
         if node.type == "table" and context.table_widths is None:
             context = replace(context, table_widths=table_widths(node, self._inner(width)))
-        full = self.blocks.rows(node, width, context)
-        chosen = self._choose(cuts, full, width, context, cap)
+        chosen = self._choose(cuts, node, width, context, cap)
         if chosen is None:
             return None
         return self._commit(chosen[0], chosen[1], node, width)
@@ -189,7 +201,7 @@ class MarkdownLayout:
         return rows
 
     def _choose(
-        self, cuts: list[Cut], full: list[str], width: int, context: Continuation, cap: int | None
+        self, cuts: list[Cut], node: SyntaxTreeNode, width: int, context: Continuation, cap: int | None
     ) -> tuple[Cut, SyntaxTreeNode] | None:
         """The latest line cut if it leaves few enough rows live, else a cut inside the last line."""
         lines = [cut for cut in cuts if not cut.mid_line]
@@ -197,11 +209,12 @@ class MarkdownLayout:
         best: tuple[Cut, SyntaxTreeNode] | None = None
         if lines:
             best = self._head(lines[-1])
-            if best is not None:
-                head_rows = len(self.blocks.rows(best[1], width, context))
-                if not gaps or cap is None or len(full) - head_rows <= cap:
-                    return best
+            if best is not None and (not gaps or cap is None):
+                return best
         if not gaps:
+            return best
+        full = self.blocks.rows(node, width, context)
+        if best is not None and cap is not None and len(full) - len(self.blocks.rows(best[1], width, context)) <= cap:
             return best
         for cut in self._guess(gaps, full):
             head = self._head(cut)
