@@ -68,3 +68,15 @@ def test_the_citations_case_shows_references_as_written(pane: Pane) -> None:
     text = pane.wait_for(lambda text: finished(pane, text), timeout=90, history=True)
     assert "Swiss Alps [1] and reaches" in text
     assert "[1]: https://example.org/rhine/source" in text and "(https://)" not in text
+
+
+def test_a_code_block_copies_from_the_terminal_as_written(pane: Pane, tmp_path: Path) -> None:
+    """``capture-pane -J`` is what a copy of the pane gives: the code, without indent or decoration."""
+    code = ['def greet(name: str) -> str:', '    """Say hello."""', '    return f"hello {name}"  # done']
+    path = tmp_path / "answer.md"
+    path.write_text("Here is the code:\n\n```python\n" + "\n".join(code) + "\n```\n\nThat is all.\n", encoding="utf-8")
+    pane.type(ask(path, "--delay", "0.01"))
+    pane.wait_for(lambda text: finished(pane, text), timeout=90)
+    copied = pane.tmux("capture-pane", "-p", "-J", "-t", "ask").splitlines()
+    start = copied.index(code[0])
+    assert copied[start : start + 3] == code

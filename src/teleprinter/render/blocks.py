@@ -45,7 +45,7 @@ LINK = Style(underline=True, fg="34")
 DIM = Style(dim=True)
 QUOTE = Style(dim=True, fg="32")
 BULLETS = ("•", "◦", "▪")
-CODE_INDENT: list[Span] = [("  ", PLAIN)]
+CODE_INDENT: list[Span] = []  # none: a code block copied from the terminal is the code, nothing added
 
 
 @dataclass(slots=True)
