@@ -107,3 +107,17 @@ def test_a_fence_opener_arriving_in_pieces_is_never_drawn_half_parsed(step: floa
     pieces = stream(chunked(text, [1]), 40, 4, markdown=True, step=step).rows
     assert pieces == stream([text], 40, 4, markdown=True).rows
     assert "x = 1" in pieces and "``" not in " ".join(pieces)
+
+
+LONG = (
+    "Para one " + " ".join(f"w{n}" for n in range(60)) + "\n\n- item with " + " ".join(f"x{n}" for n in range(30))
+    + "\n\n> quote " + " ".join(f"q{n}" for n in range(30)) + "\n\n" + "\n".join(f"{n}. step {n}" for n in range(1, 13))
+)
+
+
+@pytest.mark.parametrize(("size", "step"), [(1, 0.001), (3, 0.02), (7, 1.0), (40, 0.004)])
+def test_blocks_taller_than_the_screen_look_the_same_at_any_pace(size: int, step: float) -> None:
+    """Heads are committed on the row breaks the live region showed: no ragged row where a cut fell."""
+    streamed = stream(chunked(LONG, [size]), 30, 5, markdown=True, prefix="» ", step=step)
+    assert streamed.rows == stream([LONG], 30, 5, markdown=True, prefix="» ").rows
+    assert streamed.rows[1] == "  w6 w7 w8 w9 w10 w11 w12 w13"
