@@ -22,7 +22,7 @@ Handler = Callable[["Chat", str], Awaitable[str | None]]
 async def help_command(chat: Chat, arg: str) -> None:
     width = max(len(usage) for usage, _ in HELP.values())
     for usage, text in HELP.values():
-        chat.say(f"  {usage.ljust(width)}  {text}")
+        chat.say(f"  {usage.ljust(width)}  {text}", hang=2 + width + 2)
     chat.say('  Alt-Enter or a """ block: multi-line input · Ctrl-C: stop the answer / clear · Ctrl-D: exit')
 
 
@@ -126,6 +126,15 @@ async def copy_command(chat: Chat, arg: str) -> None:
     chat.say(f"copied {len(text)} characters")
 
 
+async def thinking_command(chat: Chat, arg: str) -> None:
+    """The last answer's reasoning, whole (the screen only showed a box and one line of it)."""
+    turns = [turn for turn in chat.session.turns if turn.reasoning.strip()]
+    if not turns:
+        chat.say("no reasoning yet (the model sent none)")
+        return
+    chat.say(turns[-1].reasoning.rstrip("\n"))
+
+
 async def exit_command(chat: Chat, arg: str) -> str:
     return EXIT
 
@@ -140,6 +149,7 @@ COMMANDS: dict[str, Handler] = {
     "retry": retry_command,
     "continue": continue_command,
     "copy": copy_command,
+    "thinking": thinking_command,
     "exit": exit_command,
     "quit": exit_command,
 }
@@ -154,6 +164,7 @@ HELP: dict[str, tuple[str, str]] = {
     "retry": ("/retry", "ask the last question again (after an error, an interrupt or a bad answer)"),
     "continue": ("/continue", "ask the model to go on where its last answer was cut or interrupted"),
     "copy": ("/copy", "copy the last answer to the clipboard (OSC 52)"),
+    "thinking": ("/thinking", "show the reasoning behind the last answer, whole"),
     "exit": ("/exit", "leave (also Ctrl-D)"),
 }
 

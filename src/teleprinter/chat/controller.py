@@ -73,8 +73,11 @@ class Chat:
         transcript: TranscriptWriter | None = None,
         switch_model: ModelSwitcher | None = None,
         while_streaming: Callable[[], AbstractContextManager[None]] = nullcontext,
+        columns: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.session = session
+        self.columns = columns
+        """The terminal's width now, ``None`` on a pipe: what :meth:`say` wraps to."""
         self._model: BaseChatModel | None = None
         self._loading: Awaitable[tuple[BaseChatModel, ModelInfo]] | None = None
         if isinstance(model, Awaitable):
@@ -91,8 +94,17 @@ class Chat:
         self.stats = Stats()
         self.runner = ReplyRunner()
 
-    def say(self, text: str) -> None:
-        """A line for the user (command output) on the answer stream."""
+    def say(self, text: str, hang: int = 0) -> None:
+        """A line for the user (command output) on the answer stream.
+
+        On a terminal it wraps at word boundaries, continuation rows indented by ``hang`` cells
+        (a column layout such as ``/help`` hangs them under its second column); a pipe gets the line.
+        """
+        width = self.columns()
+        if width is not None and len(text) > width:
+            from teleprinter.render.wrap import wrap_text
+
+            text = "\n".join(wrap_text(text, width, "", " " * hang))
         self.out.write(text + "\n")
         self.out.flush()
 
@@ -130,6 +142,7 @@ class Chat:
     def _remember(self, question: str, reply: Reply) -> None:
         """Put the turn in the conversation (unless it failed) and in the transcript."""
         turn = Turn(question, reply.text, reply.status, model=self.info.name)
+        turn.reasoning, turn.tools = reply.reasoning, reply.tools
         if reply.stats is not None and reply.status != "failed":
             turn.tokens = reply.stats.output_tokens
             if is_cut(reply.stats.finish_reason):
@@ -141,11 +154,16 @@ class Chat:
             self.transcript.write(turn_record(index, turn))
 
     async def _stream(self, model: BaseChatModel, question: str) -> Reply:
+        from teleprinter.chat.activity import TurnActivity
+
         renderer = self.make_renderer(self.info.name)
+        activity = TurnActivity()
         try:
-            return await self.runner.run(model, self.session.messages(question), [renderer], self.stats)
+            reply = await self.runner.run(model, self.session.messages(question), [renderer, activity], self.stats)
         finally:
             renderer.close()
+        reply.reasoning, reply.tools = activity.reasoning, activity.tools
+        return reply
 
     def _finish_line(self, reply: Reply) -> None:
         if reply.text and not reply.text.endswith("\n"):

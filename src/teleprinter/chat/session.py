@@ -35,6 +35,10 @@ class Turn:
     time: str = field(default_factory=now_iso)
     tokens: int | None = None
     finish_reason: str | None = None  # kept when the provider cut the answer ("length", "content_filter")
+    reasoning: str = ""
+    """The model's reasoning for this answer: shown by /thinking and saved, never sent back to the model."""
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    """Tool calls of the turn: ``{"name", "args", "output"}`` or ``{..., "error"}``."""
 
     @property
     def in_conversation(self) -> bool:

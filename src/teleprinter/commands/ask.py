@@ -7,24 +7,45 @@ import sys
 from contextlib import ExitStack
 from typing import IO, Any
 
-from teleprinter.commands.common import add_display_arguments, add_model_arguments, model_options
+from teleprinter.commands.common import (
+    add_display_arguments,
+    add_model_arguments,
+    command_parser,
+    display_options,
+    group,
+    model_options,
+)
 from teleprinter.errors import ConfigError
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("ask", help="stream one answer to stdout")
+    parser = command_parser(
+        subparsers,
+        "ask",
+        help="stream one answer to stdout",
+        description="Stream one answer to stdout as it is generated; statistics go to stderr. "
+        "On a terminal the answer is drawn as Markdown with a status line; into a pipe it is the exact text.",
+        examples=(
+            'teleprinter ask "Why is the sky blue?"  # embedded model, no keys needed',
+            'echo "Name a prime" | teleprinter ask -  # the prompt from stdin',
+            'teleprinter ask --record run.jsonl "Hi"  # keep the stream events to replay',
+        ),
+    )
     parser.add_argument("prompt", nargs="?", help="the question; '-' or omitted with piped stdin reads stdin")
     add_model_arguments(parser)
-    parser.add_argument("--system", help="system prompt")
-    parser.add_argument("--prefix", default="", help="text put before each line of the answer")
-    parser.add_argument(
+    group(parser, "model").add_argument("--system", metavar="TEXT", help="system prompt")
+    add_display_arguments(parser)
+    group(parser, "display").add_argument(
+        "--prefix", default="", metavar="TEXT", help="text put before each line of the answer"
+    )
+    output = group(parser, "output")
+    output.add_argument(
         "--stats", action="store_true", help="print statistics on stderr even when it is not a terminal"
     )
-    parser.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
-    parser.add_argument(
+    output.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
+    output.add_argument(
         "--strict", action="store_true", help="exit 1 when the answer was cut (token limit, content filter)"
     )
-    add_display_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -72,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         status_stream=sys.stderr,
         environ=terminal_environment(),
         stdin=sys.stdin,
+        display=display_options(args),
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()
