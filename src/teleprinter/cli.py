@@ -197,7 +197,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     signal.signal(signal.SIGTERM, _on_sigterm)
     _configure_logging(args.debug)
+    _replace_unencodable()
     return _run(args)
+
+
+def _replace_unencodable() -> None:
+    """On a stream in a legacy encoding (a Windows redirect in cp1252, ``PYTHONIOENCODING=cp1252``),
+    write what the encoding holds and ``?`` for the rest, instead of stopping at the first emoji
+    with a UnicodeEncodeError. Only the ``strict`` handler is replaced (Python's default, and what
+    ``PYTHONIOENCODING=cp1252:strict`` asks for, which cannot be told apart); a chosen ``backslashreplace``
+    or ``xmlcharrefreplace`` stays. ``doctor`` says what happens.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if getattr(stream, "errors", None) == "strict" and encoding not in ("utf8", "utf8sig"):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="replace")
 
 
 def _complete(parser: argparse.ArgumentParser) -> None:

@@ -68,6 +68,8 @@ class TerminalFacts:
     """What the terminal answered to the DEC mode 2026 query; ``None`` when it was not asked."""
     color: bool = False
     """Whether teleprinter would use colour here (the renderer's decision)."""
+    errors: str = "replace"
+    """stdout's error handler for characters its encoding cannot hold (``strict`` only when the user chose it)."""
 
 
 def check_python(version: Sequence[int] = tuple(sys.version_info[:3])) -> Check:
@@ -127,9 +129,14 @@ def check_terminal(facts: TerminalFacts) -> list[Check]:
     if facts.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
         checks.append(Check("utf-8", OK, f"stdout encoding {facts.encoding}"))
     else:
+        what = {
+            "strict": "stop the answer with an error",
+            "replace": "are written as '?'; the rest of the answer is unchanged",
+        }.get(facts.errors, f"are written with the {facts.errors!r} error handler")
         checks.append(Check(
-            "utf-8", WARN, f"stdout encoding is {facts.encoding}: some characters will be replaced",
-            "use a UTF-8 locale (export LANG=C.UTF-8) or PYTHONIOENCODING=utf-8",
+            "utf-8", WARN,
+            f"stdout encoding is {facts.encoding}: characters it cannot hold (emoji, box drawing, most scripts) {what}",
+            "use a UTF-8 locale (export LANG=C.UTF-8), PYTHONIOENCODING=utf-8, or on Windows PYTHONUTF8=1",
         ))
     checks.append(Check("sync output", OK, sync_detail(facts)))
     return checks

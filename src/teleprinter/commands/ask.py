@@ -43,6 +43,9 @@ def add_parser(subparsers: Any) -> None:
         "--stats", action="store_true", help="print statistics on stderr even when it is not a terminal"
     )
     output.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
+    output.add_argument(
+        "--strict", action="store_true", help="exit 1 when the answer was cut (token limit, content filter)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -51,10 +54,21 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
         return str(args.prompt)
     if args.prompt is None and stdin.isatty():
         raise ConfigError("no prompt given", 'pass one: teleprinter ask "your question", or pipe it on stdin')
-    prompt = stdin.read().strip()
+    prompt = read_stdin(stdin).strip()
     if not prompt:
         raise ConfigError("the prompt on stdin is empty")
     return prompt
+
+
+def read_stdin(stdin: IO[str]) -> str:
+    """All of stdin as UTF-8, read as bytes so a legacy encoding is a clear usage error, not a surrogate
+    that fails later inside the HTTP client."""
+    from teleprinter.textfile import decode_user_bytes
+
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream handed in by a test or an embedding program
+        return stdin.read()
+    return decode_user_bytes(buffer.read(), "the prompt on stdin")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
+    from teleprinter.truncation import cut_notice
 
     prompt = read_prompt(args, sys.stdin)
     model = create_model(options)
@@ -83,13 +98,14 @@ def run(args: argparse.Namespace) -> int:
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()
+    answer = None
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
         if args.record:
             record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
             sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
         try:
-            stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
+            answer = stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
         finally:
             renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
             summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
@@ -97,4 +113,9 @@ def run(args: argparse.Namespace) -> int:
                 sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last, detailed=args.stats) + "\n")
     if plain_on_tty:
         sys.stdout.write("\n")
-    return 0
+    notice = cut_notice(stats.last.finish_reason, answered=bool(answer and answer.text))
+    if notice is None:
+        return 0
+    sys.stdout.flush()
+    sys.stderr.write(f"teleprinter: {notice}\n")
+    return 1 if args.strict else 0

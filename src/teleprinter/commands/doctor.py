@@ -52,7 +52,8 @@ def terminal_facts() -> Any:
     width = capabilities.width if capabilities.is_tty else None
     synchronized = capabilities.synchronized if stdin is not None and capabilities.cursor else None
     encoding = getattr(stream, "encoding", None) or "unknown"
-    return TerminalFacts(capabilities.is_tty, width, encoding, environ, synchronized, capabilities.color)
+    errors = getattr(stream, "errors", None) or "replace"
+    return TerminalFacts(capabilities.is_tty, width, encoding, environ, synchronized, capabilities.color, errors)
 
 
 def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
