@@ -48,3 +48,13 @@ def run_cli(
         timeout=timeout,
         env=env or cli_env(),
     )
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[object]:
+    """A real redis-server on a free loopback port (see tests/redis_server.py), stopped afterwards."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import batch as batch_command
     from teleprinter.commands import chat as chat_command
     from teleprinter.commands import doctor as doctor_command
+    from teleprinter.commands import watch as watch_command
 
     parser = argparse.ArgumentParser(
         prog="teleprinter", description="Stream LangChain chat-model answers to the terminal, token by token."
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
+    watch_command.add_parser(subparsers)
     return parser
 
 

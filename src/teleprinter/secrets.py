@@ -74,6 +74,14 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     return text
 
 
+def mask_url(url: str) -> str:
+    """``url`` with its password (``redis://user:pw@host``) replaced by ``****``; other parts kept."""
+    return _URL_PASSWORD.sub(r"\1****@", url)
+
+
+_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)[^@]*@", re.IGNORECASE)
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that masks registered secrets in each record (``--debug`` output)."""
 

@@ -7,7 +7,14 @@ import sys
 from contextlib import ExitStack
 from typing import IO, Any
 
-from teleprinter.commands.common import add_display_arguments, add_model_arguments, model_options
+from teleprinter.commands.common import (
+    add_display_arguments,
+    add_model_arguments,
+    add_publish_arguments,
+    close_publisher,
+    model_options,
+    open_publisher,
+)
 from teleprinter.errors import ConfigError
 
 
@@ -22,6 +29,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
     add_display_arguments(parser)
+    add_publish_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -49,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     prompt = read_prompt(args, sys.stdin)
     model = create_model(options)
+    publisher = open_publisher(args)  # before the renderer: an unreachable Redis is one line, nothing drawn
     renderer = make_renderer(
         sys.stdout,
         prefix=args.prefix,
@@ -62,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     stats = Stats()
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
+        if publisher is not None:
+            sinks.append(publisher)
+            stack.callback(close_publisher, publisher)
         if args.record:
             record_file = stack.enter_context(open(args.record, "w", encoding="utf-8"))
             sinks.append(Recorder(record_file, redact=redact))
