@@ -8,7 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from teleprinter.commands.common import add_display_arguments, add_model_arguments, model_options
+from teleprinter.commands.common import (
+    add_display_arguments,
+    add_model_arguments,
+    add_publish_arguments,
+    close_publisher,
+    model_options,
+    open_publisher,
+)
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -38,6 +45,7 @@ def add_parser(subparsers: Any) -> None:
         help="answer with FUNC(messages) -> text (a Python file or module), streamed like the replay model",
     )
     add_display_arguments(parser)
+    add_publish_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -55,10 +63,16 @@ def run(args: argparse.Namespace) -> int:
             writer.write(record)
     elif writer is not None and args.system:
         writer.write(transcript.system_record(args.system))
-    return asyncio.run(talk(args, session, writer))
+    publisher = open_publisher(args)
+    try:
+        return asyncio.run(talk(args, session, writer, publisher))
+    finally:
+        close_publisher(publisher)
 
 
-async def talk(args: argparse.Namespace, session: ChatSession, writer: TranscriptWriter | None) -> int:
+async def talk(
+    args: argparse.Namespace, session: ChatSession, writer: TranscriptWriter | None, publisher: Any = None
+) -> int:
     """The prompt comes up at once; the model (and LangChain with it) is built meanwhile on a thread."""
     import asyncio
 
@@ -69,7 +83,7 @@ async def talk(args: argparse.Namespace, session: ChatSession, writer: Transcrip
     expected = ModelInfo("replay", "scripted") if options is None else ModelInfo(options.provider, options.model or "")
     loading = asyncio.get_running_loop().run_in_executor(None, build_model, args, options)
     chat = Chat(
-        session, loading, expected, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
+        session, loading, expected, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args, publisher),
         transcript=writer, switch_model=switcher(args, options), while_streaming=lambda: keys_not_echoed(sys.stdin),
     )
     reader = make_reader(args, chat.notice)
@@ -104,8 +118,33 @@ def switcher(args: argparse.Namespace, options: ModelOptions | None) -> ModelSwi
     return switch
 
 
-def renderer_factory(args: argparse.Namespace) -> RendererFactory:
-    """A fresh renderer per answer on stdout: frames, Markdown and a status line on a terminal."""
+def renderer_factory(args: argparse.Namespace, publisher: Any = None) -> RendererFactory:
+    """A fresh renderer per answer on stdout: frames, Markdown and a status line on a terminal.
+
+    With ``publisher`` (``--publish``), every answer's events also go to its stream; the stream
+    ends when the chat does.
+    """
+    factory = _renderer_factory(args)
+    if publisher is None:
+        return factory
+    return lambda model_name: _Tee(factory(model_name), publisher)
+
+
+class _Tee:
+    """A renderer that also hands each event to the chat's publisher (which outlives the answer)."""
+
+    def __init__(self, renderer: Any, publisher: Any) -> None:
+        self.renderer, self.publisher = renderer, publisher
+
+    def handle(self, event: Any) -> None:
+        self.renderer.handle(event)
+        self.publisher.handle(event)
+
+    def close(self) -> None:
+        self.renderer.close()
+
+
+def _renderer_factory(args: argparse.Namespace) -> RendererFactory:
     from teleprinter.config import terminal_environment
 
     environ = terminal_environment()

@@ -79,7 +79,7 @@ class RedisPublisher:
         self.link.xadd(self.key, {RESTART: str(attempt)}, self.maxlen)
         self._first = True
 
-    def close(self, outcome: str | None = None, timeout: float = 5.0) -> int:
+    def close(self, outcome: str | None = None, timeout: float = 3.0) -> int:
         """Publish the ``end`` entry (``outcome`` or what the events said) and the TTL.
 
         Waits up to ``timeout`` seconds for Redis when the publisher owns its link, and returns
