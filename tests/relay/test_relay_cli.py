@@ -48,7 +48,9 @@ def when_stream_grows(url: str, key: str, entries: int, action: Callable[[], Non
     return thread
 
 
-def test_a_watcher_on_another_process_prints_exactly_what_ask_printed(redis_server: RedisServer, tmp_path: Path) -> None:
+def test_a_watcher_on_another_process_prints_exactly_what_ask_printed(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
     watcher = subprocess.Popen(
         [*TELEPRINTER, "watch", redis_server.url, "demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, encoding="utf-8", env=cli_env(),
@@ -131,7 +133,8 @@ def test_bad_urls_and_unreachable_servers_are_one_line_with_the_password_masked(
 def test_a_password_on_the_command_line_works_but_is_warned_about_and_the_environment_is_quiet(
     tmp_path: Path,
 ) -> None:
-    server = RedisServer(tmp_path / "redis", users=("default off", "teller on >s3cret-pass ~teleprinter:* +@all")).start()
+    users = ("default off", "teller on >s3cret-pass ~teleprinter:* +@all")
+    server = RedisServer(tmp_path / "redis", users=users).start()
     try:
         url = f"redis://teller:s3cret-pass@127.0.0.1:{server.port}/0"
         on_line = run_cli(ask(tmp_path, url, "acl"))
