@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from teleprinter.commands.common import add_model_arguments, model_options
+from teleprinter.commands.common import (
+    add_model_arguments,
+    add_publish_arguments,
+    close_publisher,
+    model_options,
+    open_publisher,
+)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -25,6 +31,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--retry-delay", type=float, default=1.0, help="seconds before the first retry (doubles)")
     parser.add_argument("--out", metavar="DIR", help="write each answer to DIR/<id>.txt; re-runs skip finished ones")
     parser.add_argument("--stats", action="store_true", help="add latency columns to the summary")
+    add_publish_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -54,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `teleprinter --help` should not pay for it
 
     from teleprinter.batch import BatchOptions, LineWriter, arun_batch, read_prompts, summary_table
-    from teleprinter.batch_view import LiveView, LogMonitor
+    from teleprinter.batch.view import LiveView, LogMonitor
     from teleprinter.providers import create_model
     from teleprinter.render.sanitize import sanitize
     from teleprinter.sinks.stats import Stats
@@ -78,10 +85,14 @@ def run(args: argparse.Namespace) -> int:
         writer = LineWriter(sys.stdout, clean=clean)
     stats = Stats()
     outcomes: list[Any] = []
+    publisher = open_publisher(args)
+    if publisher is not None:
+        options.sinks = (publisher,)
     try:
         outcomes = asyncio.run(arun_batch(items, model, options, writer=writer, monitor=monitor, stats=stats))
     finally:
         monitor.close()
+        close_publisher(publisher, None if all(o.succeeded for o in outcomes) and outcomes else "failed")
     sys.stdout.flush()
     sys.stderr.write("\n".join(summary_table(outcomes, stats, detailed=args.stats)) + "\n")
     sys.stderr.flush()
