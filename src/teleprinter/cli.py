@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import chat as chat_command
     from teleprinter.commands import doctor as doctor_command
     from teleprinter.commands import watch as watch_command
+    from teleprinter.commands import worker as worker_command
 
     parser = argparse.ArgumentParser(
         prog="teleprinter", description="Stream LangChain chat-model answers to the terminal, token by token."
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
     watch_command.add_parser(subparsers)
+    worker_command.add_parser(subparsers)
     return parser
 
 
