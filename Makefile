@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROMPT ?= What is the capital of France?
 
-.PHONY: ask test lint typecheck bench bench-quick clean
+.PHONY: ask test lint typecheck bench bench-quick clean test-services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,21 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 ask: $(VENV)/.installed
 	$(BIN)/teleprinter ask "$(PROMPT)"
 
-test: $(VENV)/.installed-dev
+# The relay tests run Debian's redis-server (and openssl for their TLS certificates): installed here
+# when missing and we may (root with apt-get); otherwise one line says what to install.
+test-services:
+	@missing=""; for tool in redis-server:redis-server openssl:openssl; do \
+		command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "make: installing$$missing for the Redis tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null; \
+		else \
+			echo "make: the Redis tests need$$missing: install it (e.g. sudo apt-get install$$missing)"; \
+		fi; \
+	fi
+
+test: $(VENV)/.installed-dev test-services
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy --strict src
 	$(BIN)/python -m pytest

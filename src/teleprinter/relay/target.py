@@ -119,7 +119,9 @@ def describe(error: BaseException, target: RedisTarget) -> str:
     name = type(error).__name__
     text = str(error).strip().splitlines()[0] if str(error).strip() else name
     lowered = text.lower()
-    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+    if name == "NoPermissionError" or lowered.startswith("noperm"):
+        cause = f"access denied ({text}); check --key-prefix against the ACL user's key patterns"
+    elif "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         cause = f"TLS failed ({text}); check --redis-ca or the server's certificate"
     elif name == "AuthenticationError" or "wrongpass" in lowered or "noauth" in lowered or "auth" in lowered:
         cause = f"authentication failed ({text}); check the username and password"
