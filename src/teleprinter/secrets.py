@@ -79,7 +79,7 @@ def mask_url(url: str) -> str:
     return _URL_PASSWORD.sub(r"\1****@", url)
 
 
-_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)[^@]*@", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)[^/]*@", re.IGNORECASE)
 
 
 class RedactingFilter(logging.Filter):
