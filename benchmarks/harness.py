@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "BENCHMARKS.md"
 KEEP_MARKER = "<!-- Everything below this line is written by hand and kept when the file is regenerated. -->"
 
-BENCHMARKS: tuple[str, ...] = ("startup", "local", "callbacks", "render", "memory")
+BENCHMARKS: tuple[str, ...] = ("startup", "local", "callbacks", "render", "memory", "relay")
 """The fixed list, in run order; module ``benchmarks.bench_<name>``."""
 
 TELEPRINTER = "teleprinter"

@@ -88,6 +88,7 @@ class Worker:
         try:
             await check(client, self.target)
             await _create_group(client, self.queue)
+            await client.xgroup_createconsumer(self.queue, GROUP, self.options.name)  # visible in XINFO at once
             await asyncio.get_running_loop().run_in_executor(None, lambda: link.start(check_first=False))
             heartbeat = asyncio.create_task(self._heartbeat(client))
             try:
@@ -97,6 +98,7 @@ class Worker:
                 for task in self.running.values():
                     task.cancel()
                 await asyncio.gather(heartbeat, *self.running.values(), return_exceptions=True)
+            await _leave(client, self.queue, self.options.name)
         finally:
             await asyncio.get_running_loop().run_in_executor(None, link.close, 2.0)
             with contextlib.suppress(Exception):
@@ -229,6 +231,14 @@ async def _create_group(client: Redis, queue: str) -> None:
     except ResponseError as error:
         if "BUSYGROUP" not in str(error):
             raise
+
+
+async def _leave(client: Redis, queue: str, name: str) -> None:
+    """Remove this consumer from the group if it holds no prompt (a pending one stays claimable)."""
+    with contextlib.suppress(Exception):
+        consumers: Any = await client.xinfo_consumers(queue, GROUP)
+        if any(c.get("name") == name and int(c.get("pending", 0)) == 0 for c in consumers):
+            await client.xgroup_delconsumer(queue, GROUP, name)
 
 
 async def _times_delivered(client: Redis, queue: str, entry_id: str) -> int:
