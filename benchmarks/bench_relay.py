@@ -37,7 +37,10 @@ NAME = "relay"
 RAW = "bare redis-py"
 LOCAL = "local batch (1 process)"
 PACE = 0.002  # seconds between events in the latency case: 500 events/s, faster than any model streams
-ANSWER_CHUNKS = 150
+ANSWER_CHUNKS = 400
+"""Pieces per replayed answer: about 40 ms of LangChain and callback work, so a prompt is CPU-bound."""
+WAITING_PIECES, WAIT = 40, 0.005
+"""The waiting case: 40 pieces 5 ms apart, 0.2 s per prompt spent waiting like a remote model."""
 
 
 def _free_port() -> int:
@@ -199,27 +202,31 @@ def throughput_raw(url: str, count: int, key: str) -> float:
 # -- batch ---------------------------------------------------------------------------------------------
 
 
-def _book(folder: Path, prompts: int) -> tuple[Path, list[Any]]:
+def _book(folder: Path, prompts: int, pieces: int = ANSWER_CHUNKS) -> tuple[Path, list[Any]]:
     from teleprinter.batch import BatchItem
 
     items = [BatchItem(f"p{n:03d}", f"prompt {n}") for n in range(prompts)]
-    answer = " ".join(f"w{n}" for n in range(ANSWER_CHUNKS))
+    answer = " ".join(f"w{n}" for n in range(pieces))
     book = folder / "book.json"
     book.write_text(json.dumps({"answers": {}, "default": answer}))
     return book, items
 
 
-def batch_workers(url: str, workers: int, prompts: int, folder: Path, tag: str) -> float:
-    """Prompts per second with ``workers`` worker processes (timed once all are waiting on the queue)."""
+def batch_workers(url: str, workers: int, prompts: int, folder: Path, tag: str, delay: float | None = None) -> float:
+    """Prompts per second with ``workers`` worker processes (timed once all are waiting on the queue).
+
+    ``delay``: seconds the replayed model waits per piece (a model behind a network), else none.
+    """
     import redis
 
     from teleprinter.batch.queue import GROUP, QueueOptions, arun_queued
     from teleprinter.relay import parse_target
 
-    book, items = _book(folder, prompts)
+    book, items = _book(folder, prompts, WAITING_PIECES if delay else ANSWER_CHUNKS)
     prefix = f"bench-{tag}:"
+    pace = ["--delay", str(delay)] if delay else ["--speed", "max"]
     command = [sys.executable, "-m", "teleprinter", "worker", url, "--provider", "replay", "--replay", str(book),
-               "--speed", "max", "--idle-exit", "60", "--key-prefix", prefix]
+               *pace, "--idle-exit", "60", "--key-prefix", prefix]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEPRINTER_", "OPENAI_", "AZURE_"))}
     processes = [
         subprocess.Popen([*command, "--name", f"w{n}"], env=env, stderr=subprocess.DEVNULL) for n in range(workers)
@@ -265,7 +272,8 @@ def batch_local(prompts: int, folder: Path) -> float:
 def run(quick: bool, smoke: bool = False) -> list[Row]:
     events = 20 if smoke else 300 if quick else 2000
     burst = 200 if smoke else 20_000 if quick else 100_000
-    prompts = 4 if smoke else 24 if quick else 60
+    prompts = 4 if smoke else 24 if quick else 80
+    repeats = 1 if smoke or quick else 3
     worker_counts = (1,) if smoke else (1, 2, 4)
     rows: list[Row] = []
     with redis_server() as url, tempfile.TemporaryDirectory() as tmp:
@@ -283,10 +291,21 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
         raw_rate = throughput_raw(url, burst, "burst-raw")
         rows.append(make_row(NAME, "one stream", RAW, "events/s", "events/s", [raw_rate]))
         folder = Path(tmp)
-        local = batch_local(prompts, folder)
+        local = [batch_local(prompts, folder) for _ in range(repeats)]
         for workers in worker_counts:
-            rate = batch_workers(url, workers, prompts, folder, f"w{workers}")
-            rows.append(make_row(NAME, f"batch {workers} worker(s)", TELEPRINTER, "prompts/s", "prompts/s", [rate],
-                                 baseline=LOCAL, ratio=rate / local))
-        rows.append(make_row(NAME, "batch", LOCAL, "prompts/s", "prompts/s", [local]))
+            rates = [batch_workers(url, workers, prompts, folder, f"w{workers}r{n}") for n in range(repeats)]
+            rows.append(make_row(NAME, f"batch {workers} worker(s)", TELEPRINTER, "prompts/s", "prompts/s", rates,
+                                 baseline=LOCAL, ratio=statistics.median(rates) / statistics.median(local)))
+        if not smoke:
+            for workers in worker_counts:
+                rate = batch_workers(url, workers, prompts // 2, folder, f"wait{workers}", delay=WAIT)
+                alone = 1 / (WAITING_PIECES * WAIT)  # one prompt at a time with no overhead at all
+                rows.append(make_row(NAME, f"batch {workers} worker(s), waiting model", TELEPRINTER, "prompts/s",
+                                     "prompts/s", [rate], baseline="one prompt at a time, no overhead",
+                                     ratio=rate / alone))
+            rows.append(make_row(NAME, "batch, waiting model", "one prompt at a time, no overhead", "prompts/s",
+                                 "prompts/s", [1 / (WAITING_PIECES * WAIT)]))
+        rows.append(make_row(NAME, "batch", LOCAL, "prompts/s", "prompts/s", local,
+                             note=f"{prompts} prompts of {ANSWER_CHUNKS} replayed pieces; load average "
+                                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end"))
     return rows

@@ -62,7 +62,11 @@ def test_a_watcher_on_another_process_prints_exactly_what_ask_printed(
 
 
 def test_watch_events_jsonl_prints_the_codec_objects(redis_server: RedisServer, tmp_path: Path) -> None:
-    assert run_cli(ask(tmp_path, redis_server.url, "raw")).returncode == 0
+    import redis
+
+    assert run_cli(ask(tmp_path, redis_server.url, "raw", "--stream-ttl", "120")).returncode == 0
+    with redis.Redis.from_url(redis_server.url) as client:
+        assert 0 < client.ttl("teleprinter:raw") <= 120
     watched = run_cli(["watch", redis_server.url, "raw", "--events", "jsonl"])
     records = [json.loads(line) for line in watched.stdout.splitlines()]
     events = [decode(record) for record in records if not record["event"].startswith("relay.")]

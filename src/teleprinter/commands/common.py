@@ -147,6 +147,10 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stream-key", metavar="KEY", help="the stream's name under the key prefix (default: a new id)"
     )
+    parser.add_argument(
+        "--stream-ttl", metavar="S", type=_positive_int, default=24 * 3600,
+        help="seconds the stream stays in Redis after the run ends (default 86400)",
+    )
     add_redis_arguments(parser)
 
 
@@ -198,7 +202,7 @@ def open_publisher(args: argparse.Namespace) -> Any:
 
     target = redis_target(args, args.publish, "--publish")
     key = args.stream_key or f"run-{uuid.uuid4().hex[:12]}"
-    publisher = RedisPublisher(target, key, on_warning=warn)
+    publisher = RedisPublisher(target, key, on_warning=warn, ttl=args.stream_ttl)
     if not args.stream_key:
         sys.stderr.write(f"teleprinter: publishing to stream {publisher.key} at {target.shown}\n")
     return publisher
