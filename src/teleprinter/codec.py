@@ -171,19 +171,32 @@ _DECODERS: dict[str, Callable[[Mapping[str, Any], UUID, float], Event]] = {
         i, str(r.get("call_id", "")), str(r.get("name", "")), _text(r, "args"), int(r.get("index", 0)), t
     ),
     "part": lambda r, i, t: ContentPart(i, r.get("block"), t),
-    "custom": lambda r, i, t: Custom(i, str(r.get("name", "")), r.get("data"), t, r.get("node"), _strings(r.get("namespace"))),
+    "custom": lambda r, i, t: Custom(
+        i, str(r.get("name", "")), r.get("data"), t, r.get("node"), _strings(r.get("namespace"))
+    ),
     "end": _end,
     "error": _error,
     "tool_start": lambda r, i, t: ToolStarted(
-        i, str(r["name"]), r.get("input"), _optional_uuid(r.get("parent_run_id")), r.get("call_id"), t,
-        r.get("node"), _strings(r.get("namespace")),
+        i,
+        str(r["name"]),
+        r.get("input"),
+        _optional_uuid(r.get("parent_run_id")),
+        r.get("call_id"),
+        t,
+        r.get("node"),
+        _strings(r.get("namespace")),
     ),
     "tool_end": lambda r, i, t: ToolEnded(i, r.get("output"), r.get("error"), float(r.get("duration", 0.0)), t),
     "node_start": lambda r, i, t: NodeStarted(
         i, str(r["node"]), _strings(r.get("namespace")), _optional_uuid(r.get("parent_run_id")), t
     ),
     "node_end": lambda r, i, t: NodeEnded(
-        i, str(r["node"]), _strings(r.get("namespace")), r.get("update"), r.get("error"),
-        float(r.get("duration", 0.0)), t,
+        i,
+        str(r["node"]),
+        _strings(r.get("namespace")),
+        r.get("update"),
+        r.get("error"),
+        float(r.get("duration", 0.0)),
+        t,
     ),
 }
