@@ -130,3 +130,21 @@ def test_unreachable_and_malformed_urls_fail_at_once_with_the_password_masked() 
     for bad in ("http://host", "redis://", "redis://host/db"):
         with pytest.raises(ConfigError):
             parse_target(bad)
+
+
+def test_after_a_lost_reply_only_the_entries_that_did_not_land_are_sent_again(redis_server: RedisServer) -> None:
+    from teleprinter.relay import Link
+    from teleprinter.relay.link import Command
+
+    link = Link(parse_target(redis_server.url)).start()
+    try:
+        for n in range(5):
+            link.xadd("teleprinter:lost", {"e": f"entry {n}"}, None)
+        assert link.flush(10)
+        # as if a pipeline of entries 4..7 had been applied up to entry 5 when the connection broke:
+        fields = {n: {"e": f"entry {n}", "p": link.id, "n": str(n)} for n in (4, 5, 6, 7)}
+        batch = [Command("teleprinter:lost", fields[n], seq=n) for n in fields]
+        kept = asyncio.run_coroutine_threadsafe(link._unsent(batch), link._loop).result(10)
+    finally:
+        link.close()
+    assert [command.seq for command in kept] == [6, 7]

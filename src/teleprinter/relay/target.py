@@ -129,7 +129,12 @@ def describe(error: BaseException, target: RedisTarget) -> str:
         cause = f"cannot connect ({text})"
     else:
         cause = f"{name}: {text}"
-    return redact(f"Redis at {target.shown}: {cause}").replace(target.password or "\0", "****")
+    try:
+        in_url = urlparse(target.url).password
+    except ValueError:
+        in_url = None
+    hidden = [secret for secret in (target.password, in_url) if secret and len(secret) >= 4]
+    return redact(f"Redis at {target.shown}: {cause}", extra=hidden)
 
 
 async def check(client: Redis, target: RedisTarget) -> None:
