@@ -125,11 +125,16 @@ def run_queued(args: argparse.Namespace, items: list[Any]) -> int:
     """``--queue``: the prompts go to Redis, ``teleprinter worker``s answer them, this shows and writes."""
     import asyncio
 
-    from teleprinter.batch.queue import QueueOptions, arun_queued
+    from teleprinter.batch.queue import QueueOptions, arun_queued, batch_id
     from teleprinter.sinks.stats import Stats
 
     target = redis_target(args, args.queue, "--queue")
-    options = QueueOptions(out_dir=Path(args.out) if args.out else None, system=args.system, batch=args.batch_id)
+    batch = args.batch_id or batch_id(items, args.system)
+    options = QueueOptions(out_dir=Path(args.out) if args.out else None, system=args.system, batch=batch)
+    sys.stderr.write(
+        f"teleprinter: batch {batch}: {len(items)} prompts for the workers at {target.shown} "
+        f"(start them with: teleprinter worker URL --provider ...)\n"
+    )
     monitor, writer = _progress()
     stats = Stats()
     outcomes: list[Any] = []
