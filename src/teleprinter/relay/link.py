@@ -70,8 +70,9 @@ def _log(message: str) -> None:
 class Link:
     """A background sender of stream commands to one Redis; thread-safe, never blocks the caller.
 
-    ``on_warning`` receives one line when Redis goes away and one when it is back (the CLI
-    prints them on stderr); by default they go to the ``teleprinter.relay`` logger.
+    ``on_warning`` receives one line when Redis goes away (the CLI prints it on stderr; by
+    default it goes to the ``teleprinter.relay`` logger); its return is only logged (``info``).
+    ``start()`` raises :class:`~teleprinter.relay.target.RelayError` when the first PING fails.
     """
 
     def __init__(
