@@ -146,6 +146,12 @@ def test_a_password_on_the_command_line_works_but_is_warned_about_and_the_enviro
         assert "process list" in on_line.stderr and "s3cret-pass" not in on_line.stderr
         quiet = run_cli(["watch", "acl"], env=cli_env(TELEPRINTER_REDIS_URL=url))
         assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, ANSWER, "")
+        apart = cli_env(
+            TELEPRINTER_REDIS_URL=f"redis://127.0.0.1:{server.port}/0",
+            TELEPRINTER_REDIS_USERNAME="teller",
+            TELEPRINTER_REDIS_PASSWORD="s3cret-pass",
+        )
+        assert run_cli(["watch", "acl"], env=apart).stdout == ANSWER  # credentials apart from the URL
         wrong = run_cli(["watch", "acl"], env=cli_env(TELEPRINTER_REDIS_URL=url.replace("s3cret", "wrong")))
         assert wrong.returncode == 1 and "authentication failed" in wrong.stderr and "wrong-pass" not in wrong.stderr
     finally:
