@@ -18,14 +18,19 @@ from pathlib import Path
 import pytest
 
 
-def redis_server_binary() -> str:
-    found = shutil.which("redis-server")
+def required_tool(name: str) -> str:
+    """The path of ``name`` (redis-server, openssl); a skip when missing, a failure under ``CI=true``."""
+    found = shutil.which(name)
     if found:
         return found
-    message = "redis-server is not installed (apt-get install redis-server; `make test` does it as root)"
+    message = f"{name} is not installed (apt-get install {name}; `make test` does it as root)"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def redis_server_binary() -> str:
+    return required_tool("redis-server")
 
 
 def free_port() -> int:
@@ -46,7 +51,8 @@ class Tls:
     @classmethod
     def make(cls, folder: Path) -> Tls:
         folder.mkdir(parents=True, exist_ok=True)
-        run = lambda *args: subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: E731
+        openssl = required_tool("openssl")
+        run = lambda *args: subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True)  # noqa: E731
         run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test CA",
             "-keyout", "ca.key", "-out", "ca.crt")
         run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,11 @@ import pytest
 from tests.e2e.test_ask_tmux import TELEPRINTER, Pane
 from tests.redis_server import RedisServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.skipif(not TELEPRINTER.exists(), reason="the venv has no teleprinter script"),
+]
 
 MARKDOWN = """# Relay
 
