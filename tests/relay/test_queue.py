@@ -30,16 +30,36 @@ def responder(messages: Any) -> str:
     return answer_to(text)
 
 
+async def consumers_ready(url: str, count: int) -> None:
+    """Wait until ``count`` workers have joined the consumer group (they do as they start)."""
+    import redis.asyncio
+    from redis.exceptions import ResponseError
+
+    client = redis.asyncio.Redis.from_url(url)
+    try:
+        for _ in range(1000):
+            try:
+                if len(await client.xinfo_consumers("teleprinter:queue", "workers")) >= count:
+                    return
+            except ResponseError:  # the queue or the group does not exist yet
+                pass
+            await asyncio.sleep(0.02)
+        raise AssertionError("the workers did not start")
+    finally:
+        await client.aclose()
+
+
 async def test_three_workers_answer_sixty_prompts_each_exactly_once(redis_server: RedisServer, tmp_path: Path) -> None:
     target = parse_target(redis_server.url)
     items = [BatchItem(f"q{n:02d}", f"question number {n}") for n in range(60)]
     reports: list[Finished] = []
-    model = ReplayChatModel(responder=responder, delays=[0.0005])
+    model = ReplayChatModel(responder=responder, delays=[0.002])
     workers = [
         Worker(target, model, WorkerOptions(concurrency=2, idle_exit=1.0, name=f"w{n}"), report=reports.append)
         for n in range(3)
     ]
     running = [asyncio.create_task(worker.run()) for worker in workers]
+    await consumers_ready(redis_server.url, 3)
     outcomes = await arun_queued(items, target, QueueOptions(out_dir=tmp_path / "out"))
     answered = await asyncio.gather(*running)
     assert [o.status for o in outcomes] == ["ok"] * 60
@@ -106,3 +126,22 @@ def test_a_worker_killed_mid_answer_is_replaced_and_the_answer_is_stored_once(
     kinds = [json.loads(line)["event"] for line in watched.stdout.splitlines()]
     assert "relay.restart" in kinds and kinds[-1] == "relay.end"  # viewers saw the restart
     client.close()
+
+
+async def test_batch_queue_on_the_command_line_exits_1_when_a_prompt_failed(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"id": "good", "prompt": "fine question"}\n{"id": "bad", "prompt": "please fail"}\n')
+    coordinator = await asyncio.create_subprocess_exec(
+        *TELEPRINTER, "batch", str(prompts), "--queue", redis_server.url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=cli_env(),
+    )
+    worker = Worker(parse_target(redis_server.url), ReplayChatModel(responder=responder), WorkerOptions())
+    running = asyncio.create_task(worker.run())
+    out, err = await asyncio.wait_for(coordinator.communicate(), 120)
+    running.cancel()  # a worker serves until stopped
+    await asyncio.gather(running, return_exceptions=True)
+    assert coordinator.returncode == 1
+    assert out.decode() == "".join(f"[good] {line}\n" for line in answer_to("fine question").splitlines())
+    assert "1 ok, 1 failed" in err.decode() and "always fails" in err.decode()
