@@ -1,4 +1,4 @@
-# Two commands for a fresh machine (python3 >= 3.11, gcc, cmake, make):
+# Two commands for a fresh machine (python3 >= 3.11 with venv, gcc, g++, cmake, make):
 #   make ask   - set up and stream an answer from the embedded model
 #   make test  - set up with dev dependencies and run the whole test suite
 PYTHON ?= python3
@@ -6,22 +6,26 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROMPT ?= What is the capital of France?
 
-.PHONY: ask test lint typecheck bench bench-quick clean test-services
+.PHONY: ask test lint typecheck bench bench-quick clean pictures test-services
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# scripts/setup.py (system python3, standard library only) creates the venv and runs pip, one line
+# per step, a heartbeat while llama.cpp compiles, and one line naming what is missing on failure.
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) scripts/setup.py --venv $(VENV)
+	@touch $@
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
-	touch $@
-
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(VENV)/.installed $@
+$(VENV)/.installed-dev: pyproject.toml
+	@$(PYTHON) scripts/setup.py --venv $(VENV) --extras dev
+	@touch $(VENV)/.installed $@
 
 ask: $(VENV)/.installed
-	$(BIN)/teleprinter ask "$(PROMPT)"
+	@echo '$(BIN)/teleprinter ask "$(PROMPT)"   (the embedded model unless .env names a provider; it loads in a few seconds)'
+	@$(BIN)/teleprinter ask "$(PROMPT)"
+	@printf '%s\n' "" "Try next:" \
+	  '  make ask PROMPT="Why is the sky blue?"  another question' \
+	  '  $(BIN)/teleprinter chat              a conversation (Ctrl-C stops an answer, Ctrl-D leaves)' \
+	  '  $(BIN)/teleprinter --help            every command, with examples' \
+	  '  $(BIN)/teleprinter doctor            check the terminal and provider settings'
 
 # The relay tests run Debian's redis-server (and openssl for their TLS certificates): installed here
 # when missing and we may (root with apt-get); otherwise one line says what to install.
@@ -38,19 +42,33 @@ test-services:
 	fi
 
 test: $(VENV)/.installed-dev test-services
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/mypy --strict src
-	$(BIN)/python -m pytest
+	@echo "ruff: lint src tests benchmarks examples scripts"
+	@$(BIN)/ruff check src tests benchmarks examples scripts
+	@echo "mypy --strict src"
+	@$(BIN)/mypy --strict src
+	@echo "pytest: the whole suite (several minutes: the embedded model, tmux and network tests included)"
+	@$(BIN)/python -m pytest
+	@printf '%s\n' "" "Try next:" \
+	  '  make ask                       stream an answer from the embedded model' \
+	  '  make pictures                  redraw the README screenshots from the recordings in tests/data' \
+	  '  make bench-quick               teleprinter against its baselines, about 2 minutes'
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples scripts
 	$(BIN)/mypy --strict src
 
-bench: $(VENV)/.installed-dev
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	@$(PYTHON) scripts/setup.py --venv $(VENV) --extras dev,bench
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
 
-bench-quick: $(VENV)/.installed-dev
+bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks --quick
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+pictures: $(VENV)/.installed-dev
+	$(BIN)/python scripts/pictures.py

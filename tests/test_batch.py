@@ -202,6 +202,17 @@ def test_a_retried_prompt_succeeds_and_counts_its_attempts() -> None:
     assert "2 ok, 1 failed" in table[-2]
 
 
+def test_a_long_error_in_the_summary_wraps_under_itself_on_a_terminal() -> None:
+    error = "ProviderError: the service answered 503 Service Unavailable three times; giving up on this prompt"
+    outcomes = [Outcome(BatchItem("q7", "x"), status="failed", attempts=3, error=error)]
+    rows = summary_table(outcomes, Stats(), width=40)
+    errors = rows[rows.index(next(row for row in rows if row.startswith("q7: "))):]
+    assert len(errors) > 2 and max(len(row) for row in errors) <= 40
+    assert all(row.startswith("    ") and row[4] != " " for row in errors[1:])  # under the error's first word
+    assert " ".join(" ".join(errors).split()) == f"q7: {error}"  # every word whole
+    assert summary_table(outcomes, Stats())[-1] == f"q7: {error}"  # a pipe gets one line
+
+
 # -- the live view -------------------------------------------------------------------------
 
 

@@ -12,35 +12,94 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+DESCRIPTION = "Stream LangChain chat-model answers to the terminal, token by token."
 
 
 class Terminated(BaseException):
     """Raised in the main thread on SIGTERM so every ``finally`` restores and flushes."""
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse whose usage errors are two lines: where the help is, then the error itself (exit 2).
+
+    argparse prints the whole usage block first, which for ``ask`` is a dozen lines above the one
+    that matters. Subcommand parsers are made of this class too (``add_subparsers`` uses the
+    parent's class), so every command's errors look alike.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        from teleprinter.secrets import redact
+
+        hint = f"{self.prog}: see '{self.prog} --help' for the options and examples"
+        self.exit(EXIT_USAGE, f"{hint}\n{self.prog}: error: {redact(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from teleprinter import __version__
     from teleprinter.commands import ask
     from teleprinter.commands import batch as batch_command
     from teleprinter.commands import chat as chat_command
+    from teleprinter.commands import completion as completion_command
     from teleprinter.commands import doctor as doctor_command
     from teleprinter.commands import watch as watch_command
     from teleprinter.commands import worker as worker_command
+    from teleprinter.commands.common import add_help_argument, examples_epilog, group
+    from teleprinter.commands.helpformat import HelpFormatter
 
-    parser = argparse.ArgumentParser(
-        prog="teleprinter", description="Stream LangChain chat-model answers to the terminal, token by token."
+    parser = ArgumentParser(
+        prog="teleprinter",
+        description=DESCRIPTION,
+        epilog=examples_epilog(*COMMON_COMMANDS),
+        formatter_class=HelpFormatter,
+        add_help=False,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_help_argument(parser)
+    general = group(parser, "general")
+    general.add_argument("--version", action="version", version=f"teleprinter {__version__}")
+    general.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     ask.add_parser(subparsers)
     batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
     watch_command.add_parser(subparsers)
     worker_command.add_parser(subparsers)
+    completion_command.add_parser(subparsers)
     return parser
+
+
+COMMON_COMMANDS = (
+    'teleprinter ask "What is the capital of France?"  # embedded model, no keys',
+    "teleprinter chat  # Ctrl-C stops an answer",
+    "teleprinter batch prompts.txt --out answers/  # a file of prompts",
+    "teleprinter doctor  # check the set-up",
+)
+"""The overview's examples (``teleprinter`` alone, and the end of ``teleprinter --help``)."""
+
+
+def overview(parser: argparse.ArgumentParser, width: int) -> str:
+    """What ``teleprinter`` alone prints: what it is, the most common commands, where help is."""
+    from teleprinter import __version__
+    from teleprinter.commands.common import examples_epilog
+    from teleprinter.commands.helpformat import fill
+    from teleprinter.render.wrap import wrap_text
+
+    common = examples_epilog(*COMMON_COMMANDS).replace("examples:", "Most common:", 1)
+    lines = [*wrap_text(f"teleprinter {__version__} - {DESCRIPTION}", width), "", fill(common, width)]
+    lines += ["", *wrap_text("Commands: " + ", ".join(subcommands(parser)), width, "", "  ")]
+    lines += wrap_text("Run 'teleprinter COMMAND --help' for a command's options and examples.", width)
+    return "\n".join(lines) + "\n"
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Every command's parser by name (aliases included), in the order they were added."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -110,13 +169,33 @@ def _configure_logging(debug: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    _complete(parser)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _parser_of(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "run", None):
-        parser.print_help()
-        return EXIT_USAGE
+        import shutil
+
+        sys.stdout.write(overview(parser, min(shutil.get_terminal_size().columns, 100)))
+        return EXIT_OK
     signal.signal(signal.SIGTERM, _on_sigterm)
     _configure_logging(args.debug)
     return _run(args)
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer a shell's completion request (argcomplete) and exit; nothing happens otherwise."""
+    from teleprinter.config import completion_requested
+
+    if completion_requested():
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+
+
+def _parser_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The subcommand's parser when one was given (its errors name it), else the top one."""
+    return subcommands(parser).get(getattr(args, "command", None) or "", parser)
 
 
 def _run(args: argparse.Namespace) -> int:

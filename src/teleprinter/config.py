@@ -111,6 +111,11 @@ def terminal_environment(environ: Mapping[str, str] | None = None) -> dict[str, 
     return {key: env[key] for key in ("NO_COLOR", "FORCE_COLOR", "TERM", "COLORTERM", "TERM_PROGRAM") if key in env}
 
 
+def completion_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a shell's completion function started this process (argcomplete sets ``_ARGCOMPLETE``)."""
+    return "_ARGCOMPLETE" in (os.environ if environ is None else environ)
+
+
 # --- validation -------------------------------------------------------------------------------
 
 

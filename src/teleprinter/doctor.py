@@ -34,6 +34,8 @@ PACKAGES = (
 )
 MIN_PYTHON = (3, 11)
 NARROW = 40
+MIN_DETAIL = 40
+"""Fewest columns left for the detail column; below it continuation lines hang under the name instead."""
 
 # Terminals known to implement synchronized output (DEC mode 2026).
 SYNC_TERM_PROGRAMS = ("iterm.app", "wezterm", "ghostty", "vscode", "warpterminal", "contour", "rio", "tabby")
@@ -272,18 +274,39 @@ def as_json(checks: Sequence[Check]) -> dict[str, Any]:
     return {"ok": not failed(checks), "checks": [asdict(check) for check in checks]}
 
 
-def format_report(checks: Sequence[Check], color: bool = False) -> str:
-    """The human report: one line per check, the hint under it, a summary last."""
+def format_report(checks: Sequence[Check], color: bool = False, width: int | None = None) -> str:
+    """The human report: one line per check, the hint under it, a summary last.
+
+    With ``width`` (the terminal's columns) long details and hints wrap at word boundaries with a
+    hanging indent under the detail column (:func:`teleprinter.render.wrap.wrap_text`); without
+    it (a pipe or a file) every check stays on one line.
+    """
+    from teleprinter.render.wrap import cell_width, wrap_text
+
     colours = {OK: "32", WARN: "33", FAIL: "31", SKIP: "2"}
-    width = max((len(check.name) for check in checks), default=0)
+    name_width = max((len(check.name) for check in checks), default=0)
+    column = 4 + 2 + name_width + 2
+    if width is not None and width - column < MIN_DETAIL:
+        column = 6  # narrow: continuation lines and hints hang under the name, not the detail
+
+    def fit(lead: str, text: str) -> list[str]:
+        text = redact(text)
+        if width is None:
+            return [lead + text]
+        first_word = text.split(maxsplit=1)[0] if text.strip() else ""
+        if cell_width(first_word) > width - len(lead):  # the first word would be cut: start on the next row
+            return [lead.rstrip(), *wrap_text(text, width, " " * column, " " * column)]
+        return wrap_text(text, width, lead, " " * column)
+
     lines = []
     for check in checks:
         status = check.status.ljust(4)
+        rows = fit(f"{status}  {check.name.ljust(name_width)}  ", check.detail)
         if color:
-            status = f"\x1b[{colours.get(check.status, '0')}m{status}\x1b[0m"
-        lines.append(f"{status}  {check.name.ljust(width)}  {check.detail}")
+            rows[0] = f"\x1b[{colours.get(check.status, '0')}m{status}\x1b[0m" + rows[0][4:]
+        lines += rows
         if check.hint and check.status != OK:
-            lines.append(f"{'':4}  {'':{width}}  fix: {check.hint}")
+            lines += fit(" " * column + "fix: ", check.hint)
     counts = {status: sum(check.status == status for check in checks) for status in (FAIL, WARN)}
     summary = "all checks passed" if not counts[FAIL] else f"{counts[FAIL]} failed"
     if counts[WARN]:

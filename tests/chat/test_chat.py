@@ -286,3 +286,23 @@ def test_keys_are_not_echoed_while_an_answer_streams_and_echo_comes_back() -> No
     finally:
         os.close(leader)
         os.close(follower)
+
+
+async def test_help_wraps_under_its_second_column_on_a_narrow_terminal() -> None:
+    chat = make_chat()
+    chat.columns = lambda: 60
+    await handle_line(chat, "/help")
+    rows = output(chat).splitlines()
+    assert max(len(row) for row in rows) <= 60
+    column = rows[0].index("this list")
+    save = next(index for index, row in enumerate(rows) if row.startswith("  /save"))
+    assert rows[save + 1].startswith(" " * column) and rows[save + 1][column] != " "  # hangs under the text
+    assert sorted(" ".join(rows).split()) == sorted(" ".join(make_help_lines()).split())  # no word cut
+
+
+def make_help_lines() -> list[str]:
+    from teleprinter.chat.commands import HELP
+
+    return [f"{usage} {text}" for usage, text in HELP.values()] + [
+        'Alt-Enter or a """ block: multi-line input · Ctrl-C: stop the answer / clear · Ctrl-D: exit'
+    ]

@@ -90,7 +90,6 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
         ["ask", "--speed", "fast", "x"],
         ["ask", "--replay", "/does/not/exist.txt", "x"],
         ["no-such-command"],
-        [],
     ],
 )
 def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:

@@ -197,8 +197,14 @@ def _describe(error: BaseException) -> str:
 # -- the summary ----------------------------------------------------------------------------
 
 
-def summary_table(outcomes: Sequence[Outcome], stats: Stats, *, detailed: bool = False) -> list[str]:
-    """One row per prompt and a total row: status, attempts, tokens, first token, tok/s, time."""
+def summary_table(
+    outcomes: Sequence[Outcome], stats: Stats, *, detailed: bool = False, width: int | None = None
+) -> list[str]:
+    """One row per prompt and a total row: status, attempts, tokens, first token, tok/s, time.
+
+    The error of each failed prompt follows as ``id: error``; with ``width`` (a terminal's columns)
+    it wraps at word boundaries, hanging under the error's first word.
+    """
     header = ["id", "status", "tries", "tokens", "first token", "tok/s", "time"]
     if detailed:
         header += ["p50 gap", "p95 gap", "max gap"]
@@ -210,7 +216,15 @@ def summary_table(outcomes: Sequence[Outcome], stats: Stats, *, detailed: bool =
     rows.append(_row("total", _tally(outcomes), str(sum(o.attempts for o in outcomes)), total, detailed))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.extend(f"{o.item.id}: {o.error}" for o in outcomes if o.status == "failed" and o.error)
+    for outcome in outcomes:
+        if outcome.status == "failed" and outcome.error:
+            lead = f"{outcome.item.id}: "
+            if width is None:
+                lines.append(lead + str(outcome.error))
+            else:
+                from teleprinter.render.wrap import wrap_text
+
+                lines.extend(wrap_text(str(outcome.error), width, lead, " " * min(len(lead), width // 2)))
     return lines
 
 

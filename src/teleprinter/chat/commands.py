@@ -22,7 +22,7 @@ Handler = Callable[["Chat", str], Awaitable[str | None]]
 async def help_command(chat: Chat, arg: str) -> None:
     width = max(len(usage) for usage, _ in HELP.values())
     for usage, text in HELP.values():
-        chat.say(f"  {usage.ljust(width)}  {text}")
+        chat.say(f"  {usage.ljust(width)}  {text}", hang=2 + width + 2)
     chat.say('  Alt-Enter or a """ block: multi-line input · Ctrl-C: stop the answer / clear · Ctrl-D: exit')
 
 

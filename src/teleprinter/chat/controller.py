@@ -67,8 +67,11 @@ class Chat:
         transcript: TranscriptWriter | None = None,
         switch_model: ModelSwitcher | None = None,
         while_streaming: Callable[[], AbstractContextManager[None]] = nullcontext,
+        columns: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.session = session
+        self.columns = columns
+        """The terminal's width now, ``None`` on a pipe: what :meth:`say` wraps to."""
         self._model: BaseChatModel | None = None
         self._loading: Awaitable[tuple[BaseChatModel, ModelInfo]] | None = None
         if isinstance(model, Awaitable):
@@ -85,8 +88,17 @@ class Chat:
         self.stats = Stats()
         self.runner = ReplyRunner()
 
-    def say(self, text: str) -> None:
-        """A line for the user (command output) on the answer stream."""
+    def say(self, text: str, hang: int = 0) -> None:
+        """A line for the user (command output) on the answer stream.
+
+        On a terminal it wraps at word boundaries, continuation rows indented by ``hang`` cells
+        (a column layout such as ``/help`` hangs them under its second column); a pipe gets the line.
+        """
+        width = self.columns()
+        if width is not None and len(text) > width:
+            from teleprinter.render.wrap import wrap_text
+
+            text = "\n".join(wrap_text(text, width, "", " " * hang))
         self.out.write(text + "\n")
         self.out.flush()
 

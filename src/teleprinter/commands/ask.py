@@ -12,6 +12,8 @@ from teleprinter.commands.common import (
     add_model_arguments,
     add_publish_arguments,
     close_publisher,
+    command_parser,
+    group,
     model_options,
     open_publisher,
 )
@@ -19,16 +21,30 @@ from teleprinter.errors import ConfigError
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("ask", help="stream one answer to stdout")
+    parser = command_parser(
+        subparsers,
+        "ask",
+        help="stream one answer to stdout",
+        description="Stream one answer to stdout as it is generated; statistics go to stderr. "
+        "On a terminal the answer is drawn as Markdown with a status line; into a pipe it is the exact text.",
+        examples=(
+            'teleprinter ask "Why is the sky blue?"  # embedded model, no keys needed',
+            'echo "Name a prime" | teleprinter ask -  # the prompt from stdin',
+            'teleprinter ask --record run.jsonl "Hi"  # keep the stream events to replay',
+        ),
+    )
     parser.add_argument("prompt", nargs="?", help="the question; '-' or omitted with piped stdin reads stdin")
     add_model_arguments(parser)
-    parser.add_argument("--system", help="system prompt")
-    parser.add_argument("--prefix", default="", help="text put before each line of the answer")
-    parser.add_argument(
+    group(parser, "model").add_argument("--system", metavar="TEXT", help="system prompt")
+    add_display_arguments(parser)
+    group(parser, "display").add_argument(
+        "--prefix", default="", metavar="TEXT", help="text put before each line of the answer"
+    )
+    output = group(parser, "output")
+    output.add_argument(
         "--stats", action="store_true", help="print statistics on stderr even when it is not a terminal"
     )
-    parser.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
-    add_display_arguments(parser)
+    output.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
     add_publish_arguments(parser)
     parser.set_defaults(run=run)
 

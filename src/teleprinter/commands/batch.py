@@ -12,27 +12,49 @@ from teleprinter.commands.common import (
     add_model_arguments,
     add_publish_arguments,
     close_publisher,
+    command_parser,
+    group,
     model_options,
+    non_negative_float,
     open_publisher,
+    positive_int,
     redis_target,
 )
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = command_parser(
+        subparsers,
         "batch",
         help="answer every prompt of a file (one per line, or JSON lines with prompt and id)",
         description="Answer every prompt of FILE. Without --out, answers go to stdout as '[id] line' lines. "
         "--retries N also runs a failed prompt again, up to N more times (default: no prompt retry).",
+        examples=(
+            'teleprinter batch prompts.txt  # "[id] line" rows on stdout',
+            "teleprinter batch prompts.jsonl --out answers/  # re-runs skip finished ones",
+            "teleprinter batch prompts.jsonl --out answers/ -j 8 --retries 2 --stats",
+            "teleprinter batch prompts.jsonl --queue redis://localhost:6379/0  # answered by teleprinter workers",
+        ),
     )
     parser.add_argument("file", help='prompts: one per line, or JSON lines {"prompt": "...", "id": "..."}')
     add_model_arguments(parser)
-    parser.add_argument("--system", help="system prompt for every prompt")
-    parser.add_argument("--concurrency", "-j", type=_positive_int, default=4, help="prompts run at once (default 4)")
-    parser.add_argument("--retry-delay", type=float, default=1.0, help="seconds before the first retry (doubles)")
-    parser.add_argument("--out", metavar="DIR", help="write each answer to DIR/<id>.txt; re-runs skip finished ones")
-    parser.add_argument("--stats", action="store_true", help="add latency columns to the summary")
-    parser.add_argument(
+    group(parser, "model").add_argument("--system", metavar="TEXT", help="system prompt for every prompt")
+    run_group = group(parser, "run")
+    run_group.add_argument(
+        "--concurrency", "-j", type=positive_int, default=4, metavar="N", help="prompts run at once (default 4)"
+    )
+    run_group.add_argument(
+        "--retry-delay",
+        type=non_negative_float,
+        default=1.0,
+        metavar="S",
+        help="seconds before the first retry (doubles)",
+    )
+    output = group(parser, "output")
+    output.add_argument("--out", metavar="DIR", help="write each answer to DIR/<id>.txt; re-runs skip finished ones")
+    output.add_argument("--stats", action="store_true", help="add latency columns to the summary")
+    redis = group(parser, "redis")
+    redis.add_argument(
         "--queue",
         metavar="URL",
         nargs="?",
@@ -40,16 +62,9 @@ def add_parser(subparsers: Any) -> None:
         help="put the prompts on a Redis queue for `teleprinter worker`s and follow them "
         "(no URL: TELEPRINTER_REDIS_URL); the model options then belong to the workers",
     )
-    parser.add_argument("--batch-id", help="with --queue: the batch's id (default: derived from the prompts)")
+    redis.add_argument("--batch-id", metavar="ID", help="with --queue: the batch's id (default: from the prompts)")
     add_publish_arguments(parser)
     parser.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _is_tty(stream: IO[str]) -> bool:
@@ -116,7 +131,8 @@ def _summary(outcomes: list[Any], stats: Any, detailed: bool) -> int:
     from teleprinter.batch import summary_table
 
     sys.stdout.flush()
-    sys.stderr.write("\n".join(summary_table(outcomes, stats, detailed=detailed)) + "\n")
+    width = _terminal_size(sys.stderr)[0] if _is_tty(sys.stderr) else None
+    sys.stderr.write("\n".join(summary_table(outcomes, stats, detailed=detailed, width=width)) + "\n")
     sys.stderr.flush()
     return 0 if all(outcome.succeeded for outcome in outcomes) else 1
 

@@ -13,6 +13,8 @@ from teleprinter.commands.common import (
     add_model_arguments,
     add_publish_arguments,
     close_publisher,
+    command_parser,
+    group,
     model_options,
     open_publisher,
 )
@@ -28,23 +30,34 @@ if TYPE_CHECKING:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = command_parser(
+        subparsers,
         "chat",
         help="talk with a model: line editing, history, Ctrl-C stops an answer",
         description="Interactive chat. Type /help inside for the commands; Ctrl-D or /exit leaves.",
+        examples=(
+            "teleprinter chat  # embedded model, or any --provider",
+            'teleprinter chat --system "Be brief." --transcript talk.jsonl',
+            "teleprinter chat --resume talk.jsonl  # continue a saved conversation",
+        ),
     )
     add_model_arguments(parser)
-    parser.add_argument("--system", help="system prompt")
-    parser.add_argument("--prefix", default="", help="text put before each line of an answer")
-    parser.add_argument("--no-history", action="store_true", help="keep no prompt history on disk")
-    parser.add_argument("--transcript", metavar="FILE", help="append every finished turn to FILE (JSON lines)")
-    parser.add_argument("--resume", metavar="FILE", help="continue the conversation saved in a JSONL transcript")
-    parser.add_argument(
+    group(parser, "model").add_argument("--system", metavar="TEXT", help="system prompt")
+    group(parser, "replay").add_argument(
         "--replay-script",
         metavar="FILE.py:FUNC",
         help="answer with FUNC(messages) -> text (a Python file or module), streamed like the replay model",
     )
     add_display_arguments(parser)
+    group(parser, "display").add_argument(
+        "--prefix", default="", metavar="TEXT", help="text put before each line of an answer"
+    )
+    conversation = group(parser, "input")
+    conversation.add_argument("--resume", metavar="FILE", help="continue the conversation saved in a JSONL transcript")
+    conversation.add_argument("--no-history", action="store_true", help="keep no prompt history on disk")
+    group(parser, "output").add_argument(
+        "--transcript", metavar="FILE", help="append every finished turn to FILE (JSON lines)"
+    )
     add_publish_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -85,6 +98,7 @@ async def talk(
     chat = Chat(
         session, loading, expected, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args, publisher),
         transcript=writer, switch_model=switcher(args, options), while_streaming=lambda: keys_not_echoed(sys.stdin),
+        columns=terminal_columns,
     )
     reader = make_reader(args, chat.notice)
     loading.add_done_callback(lambda done: None if done.cancelled() or not done.exception() else reader.fail(done))
@@ -92,6 +106,16 @@ async def talk(
         resumed = f" · {len(session.turns)} turns resumed from {args.resume}" if args.resume else ""
         chat.say(f"teleprinter chat · {chat.info}{resumed} · /help for commands, Ctrl-D to leave")
     return await run_chat(chat, reader)
+
+
+def terminal_columns() -> int | None:
+    """The width of the terminal stdout is, asked each time (it may have been resized); ``None`` on a pipe."""
+    import os
+
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else None
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def build_model(args: argparse.Namespace, options: ModelOptions | None) -> tuple[BaseChatModel, ModelInfo]:

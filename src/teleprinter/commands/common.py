@@ -1,81 +1,194 @@
-"""Arguments and option handling shared by the commands that run a model."""
+"""Arguments and option handling shared by the commands; the option groups every help shows.
+
+Every option of every command sits in a named group (:data:`GROUPS`) and every command's help
+ends with real examples: :func:`command_parser` makes the subcommand parser (help formatter,
+examples epilog) and :func:`group` gives the named group to add an option to. The
+``add_*_arguments`` helpers put their options in their group themselves.
+``tests/test_cli_help.py`` walks every subcommand and fails on an option outside a group or a
+command without examples, so a new option or command cannot skip this.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Sequence
 from typing import Any
+
+GROUPS: dict[str, str] = {
+    "model": "which model answers and how it samples",
+    "network": "remote providers: where, how long to wait, how often to retry",
+    "replay": "playing back a recording or a text file (--provider replay)",
+    "display": "how the answer looks on a terminal (a pipe always gets the plain text)",
+    "output": "what is written besides the answer, and where",
+    "input": "where prompts and conversations come from",
+    "run": "how the command runs",
+    "checks": "what is checked",
+    "redis": "the Redis relay: where, TLS, key names (URL and credentials best in TELEPRINTER_REDIS_URL)",
+    "general": "",
+}
+"""The named option groups, in the order help shows them; ``group(parser, name)`` takes one of these.
+
+A command may add a name of its own (e.g. ``agent``), but one of these is usually right."""
+
+
+def group(parser: argparse.ArgumentParser, name: str) -> Any:
+    """The option group ``name`` of ``parser``, created on first use and shown under the title ``name:``."""
+    for existing in parser._action_groups:
+        if existing.title == name:
+            return existing
+    return parser.add_argument_group(name)
+
+
+def examples_epilog(*lines: str) -> str:
+    """The help epilog: ``examples:`` and the command lines, each may end in ``  # what it does``.
+
+    The comments are aligned here; the help formatter moves a comment under its command when
+    the terminal is too narrow for both on one line.
+    """
+    split = [(command.rstrip(), comment.strip()) for command, _, comment in (line.partition("  # ") for line in lines)]
+    width = max((len(command) for command, comment in split if comment), default=0)
+    return "examples:\n" + "\n".join(
+        f"  {command.ljust(width)}  # {comment}" if comment else f"  {command}" for command, comment in split
+    )
+
+
+def command_parser(
+    subparsers: Any,
+    name: str,
+    *,
+    help: str,
+    examples: Sequence[str],
+    description: str | None = None,
+    aliases: Sequence[str] = (),
+) -> argparse.ArgumentParser:
+    """A subcommand parser with the house help format and ``examples`` (two or three real commands) as epilog."""
+    from teleprinter.commands.helpformat import HelpFormatter
+
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=help,
+        description=description or help[:1].upper() + help[1:] + ".",
+        epilog=examples_epilog(*examples),
+        formatter_class=HelpFormatter,
+        aliases=list(aliases),
+        add_help=False,
+    )
+    add_help_argument(parser)
+    return parser
+
+
+def add_help_argument(parser: argparse.ArgumentParser) -> None:
+    """``-h/--help`` in the ``general`` group, which help shows first, rather than a group of its own."""
+    group(parser, "general").add_argument("-h", "--help", action="help", help="show this help and exit")
+
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options that choose and tune the model; shared by every command that runs one."""
+    """Options that choose and tune the model (groups model, network, replay); every command that runs one."""
     from teleprinter.providers import provider_names
 
-    parser.add_argument(
+    model = group(parser, "model")
+    names = provider_names()
+    model.add_argument(
         "--provider",
-        choices=provider_names(),
-        help="model provider (default: TELEPRINTER_PROVIDER, else azure/openai when configured, else local)",
+        choices=names,
+        metavar="NAME",
+        help=f"model provider: {', '.join(names)} (default: TELEPRINTER_PROVIDER, else azure/openai when "
+        "configured, else local)",
     )
-    parser.add_argument("--model", help="model name or path, where the provider takes one")
-    parser.add_argument("--deployment", help="Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT_NAME)")
-    parser.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://127.0.0.1:11434/v1")
-    parser.add_argument("--env-file", metavar="FILE", help="read settings from FILE instead of ./.env")
-    parser.add_argument("--timeout", type=_positive_float, help="seconds to wait for data before failing (default 60)")
-    parser.add_argument(
-        "--retries", type=_retries, help="retries of a request that failed before the first token (default 2)"
+    model.add_argument("--model", metavar="NAME", help="model name or path, where the provider takes one")
+    model.add_argument("--deployment", metavar="NAME", help="Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT_NAME)")
+    model.add_argument("--max-tokens", type=positive_int, metavar="N", help="longest answer in tokens")
+    model.add_argument("--temperature", type=any_float, metavar="T", help="sampling temperature")
+    model.add_argument("--env-file", metavar="FILE", help="read settings from FILE instead of ./.env")
+    network = group(parser, "network")
+    network.add_argument("--base-url", metavar="URL", help="OpenAI-compatible server URL, e.g. http://127.0.0.1:11434/v1")
+    network.add_argument(
+        "--timeout", type=positive_float, metavar="S", help="seconds to wait for data before failing (default 60)"
     )
-    parser.add_argument("--max-tokens", type=_positive_int, help="longest answer in tokens")
-    parser.add_argument("--temperature", type=float, help="sampling temperature")
-    parser.add_argument("--replay", metavar="FILE", help="recorded JSONL or text file for --provider replay")
-    parser.add_argument("--chunk-size", type=_positive_int, help="replay plain text in pieces of N characters")
-    parser.add_argument("--speed", type=_speed, help="replay rate multiplier, or 'max' for no delays")
-    parser.add_argument("--delay", type=_non_negative_float, help="fixed replay delay between chunks, seconds")
+    network.add_argument(
+        "--retries",
+        type=retries,
+        metavar="N",
+        help="retries of a request that failed before the first token (default 2)",
+    )
+    replay = group(parser, "replay")
+    replay.add_argument("--replay", metavar="FILE", help="recorded JSONL or text file for --provider replay")
+    replay.add_argument(
+        "--chunk-size", type=positive_int, metavar="N", help="replay plain text in pieces of N characters"
+    )
+    replay.add_argument("--speed", type=speed, metavar="X", help="replay rate multiplier, or 'max' for no delays")
+    replay.add_argument(
+        "--delay", type=non_negative_float, metavar="S", help="fixed replay delay between chunks, seconds"
+    )
 
 
 def add_display_arguments(parser: argparse.ArgumentParser) -> None:
-    """How the answer is shown on a terminal (a pipe always gets the plain text)."""
-    parser.add_argument(
+    """How the answer is shown on a terminal (group display; a pipe always gets the plain text)."""
+    display = group(parser, "display")
+    display.add_argument(
         "--markdown", dest="markdown", action="store_true", default=None, help="render Markdown (default on a terminal)"
     )
-    parser.add_argument("--raw", dest="markdown", action="store_false", help="show the text as it arrives, no Markdown")
-    parser.add_argument(
+    display.add_argument(
+        "--raw", dest="markdown", action="store_false", help="show the text as it arrives, no Markdown"
+    )
+    display.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="colours on a terminal (default: auto)"
     )
-    parser.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
+    display.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+def _number(text: str, kind: type[int] | type[float]) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a {'whole ' if kind is int else ''}number: {text!r}") from None
+
+
+def any_float(text: str) -> float:
+    """An argparse type: any number (``--temperature``)."""
+    value: float = _number(text, float)
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value: int = _number(text, int)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
+def positive_float(text: str) -> float:
+    """An argparse type: a number above 0 (seconds, rates)."""
+    value: float = _number(text, float)
     if not value > 0:
         raise argparse.ArgumentTypeError("must be positive")
     return value
 
 
-def _retries(text: str) -> int:
-    value = int(text)
+def retries(text: str) -> int:
+    """An argparse type: a retry count from 0 to 10."""
+    value: int = _number(text, int)
     if not 0 <= value <= 10:
         raise argparse.ArgumentTypeError("must be from 0 to 10")
     return value
 
 
-def _non_negative_float(text: str) -> float:
-    value = float(text)
+def non_negative_float(text: str) -> float:
+    """An argparse type: a number of at least 0 (delays)."""
+    value: float = _number(text, float)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
 
 
-def _speed(text: str) -> float:
+def speed(text: str) -> float:
+    """An argparse type: a positive rate multiplier, or ``max`` (infinity: no delays)."""
     if text == "max":
         return float("inf")
-    value = float(text)
+    value: float = _number(text, float)
     if value <= 0:
         raise argparse.ArgumentTypeError("must be positive or 'max'")
     return value
@@ -120,11 +233,12 @@ def model_options(args: argparse.Namespace) -> Any:
 
 
 def add_redis_arguments(parser: argparse.ArgumentParser) -> None:
-    """TLS and key prefix options of every command that talks to Redis."""
-    parser.add_argument(
+    """TLS and key prefix options (group redis) of every command that talks to Redis."""
+    redis = group(parser, "redis")
+    redis.add_argument(
         "--redis-ca", metavar="FILE", help="CA certificate(s) to trust for rediss:// (default: the system's)"
     )
-    parser.add_argument(
+    redis.add_argument(
         "--key-prefix",
         metavar="PREFIX",
         help="prefix of every Redis key (default TELEPRINTER_REDIS_PREFIX or 'teleprinter:')",
@@ -132,11 +246,12 @@ def add_redis_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--publish [URL] --stream-key KEY``: every event of the run also goes to a Redis stream.
+    """``--publish [URL] --stream-key KEY`` (group redis): every event of the run also goes to a Redis stream.
 
     Shared by ``ask``, ``chat`` and ``batch`` (and any command that runs a model).
     """
-    parser.add_argument(
+    redis = group(parser, "redis")
+    redis.add_argument(
         "--publish",
         metavar="URL",
         nargs="?",
@@ -144,11 +259,11 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
         help="also publish every event to a Redis stream, e.g. redis://HOST:6379/0 "
         "(no URL: TELEPRINTER_REDIS_URL, so a password stays off the command line)",
     )
-    parser.add_argument(
+    redis.add_argument(
         "--stream-key", metavar="KEY", help="the stream's name under the key prefix (default: a new id)"
     )
-    parser.add_argument(
-        "--stream-ttl", metavar="S", type=_positive_int, default=24 * 3600,
+    redis.add_argument(
+        "--stream-ttl", metavar="S", type=positive_int, default=24 * 3600,
         help="seconds the stream stays in Redis after the run ends (default 86400)",
     )
     add_redis_arguments(parser)

@@ -7,15 +7,27 @@ import json
 import sys
 from typing import Any
 
-from teleprinter.commands.common import add_model_arguments
+from teleprinter.commands.common import add_model_arguments, command_parser, group
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("doctor", help="check the setup: terminal, provider settings, embedded model")
+    parser = command_parser(
+        subparsers,
+        "doctor",
+        help="check the setup: terminal, provider settings, embedded model",
+        description="Check Python, packages, the terminal, which provider is chosen and why, every setting it "
+        "reads (keys masked) and the embedded model. Exit code 1 when a check fails.",
+        examples=(
+            "teleprinter doctor  # every check, with a fix for each problem",
+            "teleprinter doctor --online  # ...and a 1-token streamed request, timed",
+            "teleprinter doctor --provider openai --json --skip-model",
+        ),
+    )
     add_model_arguments(parser)
-    parser.add_argument("--online", action="store_true", help="also stream a 1-token answer and time it")
-    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
-    parser.add_argument("--skip-model", action="store_true", help="do not load the embedded model")
+    checks = group(parser, "checks")
+    checks.add_argument("--online", action="store_true", help="also stream a 1-token answer and time it")
+    checks.add_argument("--skip-model", action="store_true", help="do not load the embedded model")
+    group(parser, "output").add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.set_defaults(run=run)
 
 
@@ -76,5 +88,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(redact(json.dumps(doctor.as_json(checks), indent=2)) + "\n")
     else:
-        sys.stdout.write(doctor.format_report(checks, color=facts.color))
+        sys.stdout.write(doctor.format_report(checks, color=facts.color, width=facts.width))
     return 1 if doctor.failed(checks) else 0

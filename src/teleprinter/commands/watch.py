@@ -10,29 +10,47 @@ import argparse
 import sys
 from typing import Any
 
-from teleprinter.commands.common import add_display_arguments, add_redis_arguments, redis_target
-from teleprinter.errors import ConfigError
+from teleprinter.commands.common import (
+    add_display_arguments,
+    add_redis_arguments,
+    command_parser,
+    group,
+    positive_float,
+    redis_target,
+)
 
 EXIT_CODES = {"done": 0, "failed": 1, "interrupted": 130}
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = command_parser(
+        subparsers,
         "watch",
-        help="follow a run published to Redis (--publish) live from any machine",
-        description="Render the run published to the Redis stream KEY. Without URL, TELEPRINTER_REDIS_URL is used.",
+        help="follow a run published to Redis (--publish) live, from any machine",
+        description="Render the run published to the Redis stream KEY, from its first event, as ask drew it. "
+        "Without URL, TELEPRINTER_REDIS_URL is used. Exit code: 0 done, 1 failed, 130 interrupted at the source.",
+        examples=(
+            "teleprinter watch redis://localhost:6379/0 demo  # what ask --publish --stream-key demo sends",
+            "teleprinter watch demo --from-now  # TELEPRINTER_REDIS_URL; only what comes next",
+            "teleprinter watch demo --events jsonl  # the raw events, for other programs",
+        ),
     )
-    parser.add_argument("where", nargs="+", metavar="[URL] KEY", help="the Redis URL (optional) and the stream key")
-    parser.add_argument("--from-now", action="store_true", help="skip what was published before now")
-    parser.add_argument(
+    parser.add_argument("url", nargs="?", metavar="URL", help="the Redis URL (default TELEPRINTER_REDIS_URL)")
+    parser.add_argument("key", metavar="KEY", help="the stream's name under the key prefix (--stream-key of ask)")
+    inputs = group(parser, "input")
+    inputs.add_argument("--from-now", action="store_true", help="skip what was published before now")
+    inputs.add_argument(
+        "--reconnect-timeout", type=positive_float, default=30.0, metavar="S",
+        help="seconds to keep retrying a lost Redis (default 30)",
+    )
+    inputs.add_argument("--env-file", metavar="FILE", help="read settings from FILE instead of ./.env")
+    group(parser, "output").add_argument(
         "--events", choices=("jsonl",), help="print the raw events as JSON lines instead of rendering them"
     )
-    parser.add_argument(
-        "--reconnect-timeout", type=float, default=30.0, help="seconds to keep retrying a lost Redis (default 30)"
-    )
-    parser.add_argument("--env-file", metavar="FILE", help="read settings from FILE instead of ./.env")
-    parser.add_argument("--prefix", default="", help="text put before each line of the answer")
     add_display_arguments(parser)
+    group(parser, "display").add_argument(
+        "--prefix", default="", metavar="TEXT", help="text put before each line of the answer"
+    )
     add_redis_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -40,13 +58,10 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    if len(args.where) > 2:
-        raise ConfigError("watch takes [URL] KEY", "e.g. teleprinter watch redis://localhost:6379/0 my-run")
-    url, key = (args.where[0], args.where[1]) if len(args.where) == 2 else (None, args.where[0])
-    target = redis_target(args, url, "watch URL")
+    target = redis_target(args, args.url, "watch URL")
     from teleprinter.relay import watch
 
-    stream = watch(target, key, from_now=args.from_now, reconnect_timeout=args.reconnect_timeout)
+    stream = watch(target, args.key, from_now=args.from_now, reconnect_timeout=args.reconnect_timeout)
     outcome = asyncio.run(_jsonl(stream) if args.events else _render(stream, args))
     return EXIT_CODES.get(outcome or "failed", 1)
 

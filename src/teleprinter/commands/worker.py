@@ -6,44 +6,50 @@ import argparse
 import sys
 from typing import Any
 
-from teleprinter.commands.common import add_model_arguments, add_redis_arguments, model_options, redis_target, warn
+from teleprinter.commands.common import (
+    add_model_arguments,
+    add_redis_arguments,
+    command_parser,
+    group,
+    model_options,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    redis_target,
+    warn,
+)
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = command_parser(
+        subparsers,
         "worker",
-        help="answer prompts from a Redis queue (see batch --queue); run as many as you like",
-        description="Read prompts from the Redis queue with a consumer group and answer them. "
-        "Without URL, TELEPRINTER_REDIS_URL is used.",
+        help="answer prompts from a Redis queue (batch --queue); run as many as you like",
+        description="Read prompts from the Redis queue with a consumer group and answer them, publishing each "
+        "answer's events. Without URL, TELEPRINTER_REDIS_URL is used. Runs until stopped (or --idle-exit).",
+        examples=(
+            "teleprinter worker redis://localhost:6379/0 --provider openai -j 4  # four answers at a time",
+            "teleprinter worker --claim-after 60  # TELEPRINTER_REDIS_URL; slow models need longer",
+        ),
     )
     parser.add_argument("url", nargs="?", metavar="URL", help="the Redis URL, e.g. redis://HOST:6379/0")
     add_model_arguments(parser)
-    parser.add_argument(
-        "--concurrency", "-j", type=_positive_int, default=1, help="prompts answered at once (default 1)"
+    run_group = group(parser, "run")
+    run_group.add_argument(
+        "--concurrency", "-j", type=positive_int, default=1, metavar="N", help="prompts answered at once (default 1)"
     )
-    parser.add_argument(
-        "--claim-after", type=_positive_float, default=30.0, metavar="S",
+    run_group.add_argument(
+        "--claim-after", type=positive_float, default=30.0, metavar="S",
         help="take over a prompt whose worker has been silent S seconds (default 30)",
     )
-    parser.add_argument("--retry-delay", type=float, default=1.0, help="seconds before the first retry (doubles)")
-    parser.add_argument("--idle-exit", type=_positive_float, metavar="S", help="stop after S seconds with no work")
-    parser.add_argument("--name", help="this consumer's name in the group (default HOST-PID)")
+    run_group.add_argument(
+        "--retry-delay", type=non_negative_float, default=1.0, metavar="S",
+        help="seconds before the first retry (doubles)",
+    )
+    run_group.add_argument("--idle-exit", type=positive_float, metavar="S", help="stop after S seconds with no work")
+    run_group.add_argument("--name", metavar="NAME", help="this consumer's name in the group (default HOST-PID)")
     add_redis_arguments(parser)
     parser.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

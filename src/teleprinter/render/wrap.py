@@ -174,3 +174,14 @@ def wrap_spans(
         indent = first if number == 0 else rest
         rows.append([*indent, *row_spans(items, start, end)])
     return rows
+
+
+def wrap_text(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Plain ``text`` wrapped at word boundaries into lines of at most ``width`` cells.
+
+    ``first`` leads the first line and ``rest`` every continuation line (a hanging indent);
+    only a word longer than a whole line is broken. An empty ``text`` gives one line, ``first``.
+    Used for everything the CLI prints in columns (``doctor``, help, the overview).
+    """
+    rows = wrap_spans([(text, PLAIN)], width, [(first, PLAIN)] if first else (), [(rest, PLAIN)] if rest else ())
+    return ["".join(part for part, _ in row).rstrip() for row in rows]
