@@ -148,3 +148,19 @@ def test_after_a_lost_reply_only_the_entries_that_did_not_land_are_sent_again(re
     finally:
         link.close()
     assert [command.seq for command in kept] == [6, 7]
+
+
+async def test_the_stream_of_a_publisher_that_died_mid_run_still_expires(redis_server: RedisServer) -> None:
+    from uuid import uuid4
+
+    from redis.asyncio import Redis
+
+    publisher = RedisPublisher(redis_server.url, "orphan", ttl=90)
+    publisher.handle(Token(uuid4(), "half an answer"))
+    assert await asyncio.to_thread(publisher.link.flush, 10)  # no close(): as if the process was killed here
+    client = Redis.from_url(redis_server.url)
+    try:
+        assert 0 < await client.ttl("teleprinter:orphan") <= 90
+    finally:
+        await client.aclose()
+        publisher.link.close()

@@ -96,6 +96,7 @@ class Link:
         self._thread = threading.Thread(target=self._loop.run_forever, name="teleprinter-relay", daemon=True)
         self._task: concurrent.futures.Future[None] | None = None
         self._inflight: list[Command] = []
+        self._ttls: dict[str, int] = {}
         self.down = False
 
     # -- the caller's side ------------------------------------------------------------------
@@ -120,6 +121,14 @@ class Link:
             self._seq += 1
             fields["p"], fields["n"] = self.id, str(self._seq)
             self._push(Command(key, fields, maxlen, seq=self._seq))
+
+    def keep_for(self, key: str, ttl: int) -> None:
+        """Set ``key``'s TTL to ``ttl`` seconds with every pipeline that writes to it.
+
+        So a stream whose publisher died before its end still expires, ``ttl`` after its last entry.
+        """
+        with self._lock:
+            self._ttls[key] = ttl
 
     def expire(self, key: str, ttl: int) -> None:
         with self._lock:
@@ -237,6 +246,10 @@ class Link:
                 pipe.xadd(command.key, command.fields, maxlen=command.maxlen, approximate=True)  # type: ignore[arg-type]
             elif command.ttl is not None:
                 pipe.expire(command.key, command.ttl)
+        with self._lock:
+            ttls = {c.key: self._ttls[c.key] for c in batch if c.fields is not None and c.key in self._ttls}
+        for key, ttl in ttls.items():
+            pipe.expire(key, ttl)
         await pipe.execute()
 
     async def _unsent(self, batch: list[Command]) -> list[Command]:

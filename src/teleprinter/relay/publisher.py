@@ -3,8 +3,9 @@
 One entry per event (``XADD``, JSON in the ``e`` field, see :mod:`teleprinter.relay.wire`),
 the stream capped with ``MAXLEN ~ maxlen`` (approximate trimming costs Redis next to nothing),
 an ``end`` entry with the outcome when the publisher is closed, and ``EXPIRE ttl`` after it,
-so finished streams clean themselves up. Sending happens on the :class:`~teleprinter.relay.link.Link`'s
-thread: :meth:`RedisPublisher.handle` only encodes and queues.
+so finished streams clean themselves up (the TTL is also renewed with every write, so the
+stream of a publisher that died mid-run expires ``ttl`` after its last entry). Sending happens
+on the :class:`~teleprinter.relay.link.Link`'s thread: :meth:`RedisPublisher.handle` only encodes and queues.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class RedisPublisher:
         self.ttl = ttl
         self._owns_link = link is None
         self.link = link or Link(self.target, on_warning=on_warning).start(check_first=check_first)
+        self.link.keep_for(self.key, ttl)
         self._first = True
         self._outcome = "done"
         self._roots: set[UUID] = set()
