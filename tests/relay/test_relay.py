@@ -164,3 +164,20 @@ async def test_the_stream_of_a_publisher_that_died_mid_run_still_expires(redis_s
     finally:
         await client.aclose()
         publisher.link.close()
+
+
+async def test_a_watcher_of_a_stream_that_expires_before_its_end_stops_with_an_error(
+    redis_server: RedisServer,
+) -> None:
+    from uuid import uuid4
+
+    publisher = RedisPublisher(redis_server.url, "short-lived", ttl=1)
+    publisher.handle(Token(uuid4(), "never finished"))
+    assert await asyncio.to_thread(publisher.link.flush, 10)
+    publisher.link.close()  # the publisher dies: no end entry; the stream expires a second later
+    stream = watch(redis_server.url, "short-lived")
+    seen: list[Event] = []
+    with pytest.raises(RelayError, match="gone before its end"):
+        async for event in stream:
+            seen.append(event)
+    assert text_of(seen) == "never finished" and stream.outcome is None

@@ -8,7 +8,8 @@ took over an answer) reaches the caller as a :class:`~teleprinter.events.Custom`
 :data:`RESTARTED`; a ``gap`` entry (events lost in an outage) as one named :data:`GAPPED`.
 
 A server that cannot be reached at the start raises :class:`~teleprinter.relay.target.RelayError`;
-one that goes away later is retried for ``reconnect_timeout`` seconds before the same error.
+one that goes away later is retried for ``reconnect_timeout`` seconds before the same error. So
+does a stream that disappears before its end (a publisher that died, its stream expired).
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class Watch:
                     self.reconnects += 1
                     continue
                 down_since = None
+                if not batch and self.last_id != "0-0" and not await client.exists(self.key):
+                    raise RelayError(f"stream {self.key} is gone before its end (expired or deleted)")
                 for entry_id, fields in batch:
                     self.last_id = entry_id
                     entry = read_entry(entry_id, fields)
