@@ -43,6 +43,61 @@ def replayed_model(tokens: int) -> Any:
     return ReplayChatModel(chunks=pieces, delays=[0.0] * tokens)
 
 
+def _agent_chunk_kwargs(number: int, count: int) -> dict[str, Any]:
+    """Chunk ``number`` of ``count``: reasoning first (``reasoning_content``, as vLLM and DeepSeek
+    stream it), then text with a streamed tool call every 25 chunks."""
+    if number < count // 5:
+        return {"content": "", "additional_kwargs": {"reasoning_content": f" step {number}"}}
+    if number % 25 == 7:
+        call = {"id": f"call_{number}", "name": "search", "args": '{"q": ', "index": 2}
+        return {"content": "", "tool_call_chunks": [call]}
+    if number % 25 == 8:
+        return {"content": "", "tool_call_chunks": [{"id": None, "name": None, "args": f'"w{number}"}}', "index": 2}]}
+    return {"content": f" w{number % 97}"}
+
+
+def agent_model(tokens: int) -> Any:
+    """Two models streaming agent-shaped chunks, ``tokens`` chunks in all; run in parallel by :func:`in_parallel`.
+
+    The first fifth of each answer is reasoning, then text with two in 25 chunks
+    ``tool_call_chunks``: the shape of a tool-calling reasoning model's turn inside an agent.
+    """
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessageChunk
+    from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+    class AgentShaped(BaseChatModel):
+        count: int
+
+        @property
+        def _llm_type(self) -> str:
+            return "agent-shaped"
+
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+            raise NotImplementedError
+
+        def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+            for number in range(self.count):
+                yield ChatGenerationChunk(message=AIMessageChunk(**_agent_chunk_kwargs(number, self.count)))
+
+    half = max(1, tokens // 2)
+    return (AgentShaped(count=half), AgentShaped(count=half))
+
+
+def in_parallel(function: Callable[[Any, IO[str]], None]) -> Callable[[Any, IO[str]], None]:
+    """``function`` over both models of an :func:`agent_model` pair at once, one thread each."""
+    import threading
+
+    def both(models: Any, out: IO[str]) -> None:
+        threads = [threading.Thread(target=function, args=(model, out)) for model in models]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    return both
+
+
 @contextlib.contextmanager
 def devnull_stdout() -> Iterator[IO[str]]:
     """stdout pointed at /dev/null (LangChain's handler prints to sys.stdout)."""
@@ -78,7 +133,7 @@ def timed(function: Callable[[], object]) -> float:
 
 def bare_stream(model: Any, out: IO[str]) -> None:
     for chunk in model.stream("hi"):
-        out.write(chunk.content)
+        out.write(chunk.text)
         out.flush()
 
 
@@ -102,7 +157,7 @@ def teleprinter_handler(model: Any, out: IO[str]) -> None:
 def bare_astream(model: Any, out: IO[str]) -> None:
     async def go() -> None:
         async for chunk in model.astream("hi"):
-            out.write(chunk.content)
+            out.write(chunk.text)
             out.flush()
 
     asyncio.run(go())
@@ -112,7 +167,7 @@ def raw_astream_events(model: Any, out: IO[str]) -> None:
     async def go() -> None:
         async for event in model.astream_events("hi", version="v2"):
             if event["event"] == "on_chat_model_stream":
-                out.write(event["data"]["chunk"].content)
+                out.write(event["data"]["chunk"].text)
                 out.flush()
 
     asyncio.run(go())
@@ -152,25 +207,47 @@ CASES: dict[str, list[tuple[str, Callable[[Any, IO[str]], None]]]] = {
         ("teleprinter", teleprinter_astream),
         ("teleprinter.stream (sync bridge)", teleprinter_stream),
     ],
+    "agent callback path": [
+        ("model.stream bare loop", in_parallel(bare_stream)),
+        ("langchain StreamingStdOut", in_parallel(langchain_handler)),
+        ("teleprinter", in_parallel(teleprinter_handler)),
+    ],
+    "agent astream_events path": [
+        ("model.astream bare loop", in_parallel(bare_astream)),
+        ("raw astream_events loop", in_parallel(raw_astream_events)),
+        ("teleprinter", in_parallel(teleprinter_astream)),
+    ],
 }
+WORKLOADS: dict[str, Callable[[int], Any]] = {
+    "callback path": replayed_model,
+    "astream_events path": replayed_model,
+    "agent callback path": agent_model,
+    "agent astream_events path": agent_model,
+}
+"""The agent workload: two runs in parallel, reasoning blocks and streamed tool calls among the text."""
 
 
 def measure(tokens: int, repeats: int) -> dict[tuple[str, str], list[float]]:
     """Microseconds per token for every (case, subject), the subjects interleaved round by round."""
-    model = replayed_model(tokens)
     samples: dict[tuple[str, str], list[float]] = {}
     with devnull_stdout() as out:
         for case, subjects in CASES.items():
+            model = WORKLOADS[case](tokens)
             for _, function in subjects:  # warm-up: imports, caches
-                function(replayed_model(50), out)
+                function(WORKLOADS[case](50), out)
             for _ in range(repeats):
                 for subject, function in subjects:
-                    seconds = timed(lambda function=function: function(model, out))  # type: ignore[misc]
+                    seconds = timed(lambda function=function, model=model: function(model, out))  # type: ignore[misc]
                     samples.setdefault((case, subject), []).append(seconds / tokens * 1e6)
     return samples
 
 
-BASELINES = {"callback path": "langchain StreamingStdOut", "astream_events path": "raw astream_events loop"}
+BASELINES = {
+    "callback path": "langchain StreamingStdOut",
+    "astream_events path": "raw astream_events loop",
+    "agent callback path": "langchain StreamingStdOut",
+    "agent astream_events path": "raw astream_events loop",
+}
 """Each teleprinter row's ratio is against LangChain doing the same job without teleprinter: on the
 callback path that is LangChain's own StreamingStdOutCallbackHandler (the baseline issue 4 names:
 printing each token through a callback), on the events path the raw ``astream_events`` loop.
@@ -212,7 +289,7 @@ def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
 
 def _note(case: str, subject: str, medians: dict[tuple[str, str], float]) -> str:
     mine = medians[(case, subject)]
-    if case == "callback path":
+    if case.endswith("callback path"):
         langchain = medians[(case, "langchain StreamingStdOut")]
         floor = medians[(case, "model.stream bare loop")]
         return (

@@ -7,7 +7,8 @@ decide the same way on every machine; CPU is real (``time.process_time``).
 
 Subjects:
 
-* ``teleprinter`` - ``TerminalRenderer`` with Markdown and the status line, ~30 frames/s.
+* ``teleprinter`` - the renderer ``make_renderer`` gives a terminal (``AgentRenderer``, a
+  ``TerminalRenderer`` that keeps runs apart) with Markdown and the status line, ~30 frames/s.
 * ``teleprinter`` in the "frame per chunk" cases - the same renderer forced to draw a frame for
   every chunk: the worst case, to show a frame's cost does not grow with the answer.
 * ``rich Live+Markdown (every chunk)`` - ``live.update(Markdown(text), refresh=True)`` per chunk,
@@ -28,6 +29,11 @@ the objects alive after warm-up are frozen out of the garbage collector (``gc.fr
 long-running CLI would), so a full collection does not land in one subject's frame by chance.
 Targets: teleprinter's per-chunk cost at 64 KB within 1.5x of its cost at 1 KB, and its total
 CPU at 64 KB at least 20x lower than rich's full re-render.
+
+An agent-shaped stream (a router reasoning 8 KB and streaming 3 tool calls, 3 tool runs, node
+events, then two 16 KB answers in parallel nodes, 4-character pieces interleaved) goes through
+the agent renderer ``make_renderer`` gives a terminal; target: its CPU per event within 1.2x of
+a plain 32 KB answer's through the same renderer.
 """
 
 from __future__ import annotations
@@ -114,12 +120,12 @@ class VirtualClock:
 
 def run_teleprinter(chunks: Sequence[str], every_chunk: bool = False) -> Measure:
     from teleprinter.events import RunEnded, RunStarted, Token
-    from teleprinter.render.console import TerminalRenderer
+    from teleprinter.render.agent import AgentRenderer
     from teleprinter.render.terminal import Capabilities
 
     out, status = Terminal(), Terminal()
     clock = VirtualClock()
-    renderer = TerminalRenderer(
+    renderer = AgentRenderer(
         out,
         Capabilities(is_tty=True, width=WIDTH, height=HEIGHT, color=True, cursor=True),
         markdown=True,
@@ -291,8 +297,106 @@ def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
         rows += _rows(f"{size} KB answer, frame per chunk", TELEPRINTER, every, every_cpus)
     if 64 in sizes:
         rows += _growth_rows(per_chunk)
+    rows += _agent_rows(repeats, smoke)
     if not (quick or smoke):
         rows += _one_huge_block()
+    return rows
+
+
+AGENT_CASE = "agent run (8 KB reasoning, 3 tools, 2 x 16 KB parallel)"
+PLAIN_CASE = "32 KB answer (agent renderer)"
+
+
+def agent_events(reasoning_kb: int = 8, answer_kb: int = 16) -> list[Any]:
+    """An agent-shaped stream: a router that reasons and calls 3 tools, then two parallel answers.
+
+    Every piece is 4 characters, as in the plain cases; event times step by ``ARRIVAL``.
+    """
+    from teleprinter.events import (
+        NodeEnded,
+        NodeStarted,
+        Reasoning,
+        RunEnded,
+        RunStarted,
+        Token,
+        ToolCallDelta,
+        ToolEnded,
+        ToolStarted,
+    )
+
+    router, answer, summary = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    thoughts = chunks_of(markdown_answer(reasoning_kb * 1024).replace("#", "").replace("`", ""))
+    events: list[Any] = [NodeStarted(router, "router"), RunStarted(router, "bench", node="router")]
+    events += [Reasoning(router, piece, n) for n, piece in enumerate(thoughts)]
+    for number in range(3):
+        args = chunks_of(f'{{"query": "what section {number} says about streaming", "limit": {number + 3}}}')
+        events += [ToolCallDelta(router, f"call_{number}", "search", piece, number) for piece in args]
+    events.append(RunEnded(router, finish_reason="tool_calls"))
+    for number in range(3):
+        tool = uuid.uuid4()
+        events.append(ToolStarted(tool, "search", {"query": "q"}, router, f"call_{number}"))
+        events.append(ToolEnded(tool, f"result {number}\n" * 20, duration=0.01))
+    events.append(NodeEnded(router, "router", duration=0.5))
+    events += [RunStarted(answer, "bench", node="answer"), RunStarted(summary, "bench", node="summary")]
+    for n, (one, two) in enumerate(
+        zip(chunks_of(markdown_answer(answer_kb * 1024)), chunks_of(markdown_answer(answer_kb * 1024)), strict=True)
+    ):
+        events += [Token(answer, one, n), Token(summary, two, n)]
+    events += [RunEnded(summary), NodeEnded(summary, "summary"), RunEnded(answer), NodeEnded(answer, "answer")]
+    return events
+
+
+def run_agent(events: Sequence[Any]) -> Measure:
+    """``events`` through the agent renderer (what ``make_renderer`` gives a terminal), ~30 frames/s."""
+    from teleprinter.render.agent import AgentRenderer
+    from teleprinter.render.terminal import Capabilities
+
+    out, status = Terminal(), Terminal()
+    clock = VirtualClock()
+    renderer = AgentRenderer(
+        out,
+        Capabilities(is_tty=True, width=WIDTH, height=HEIGHT, color=True, cursor=True),
+        markdown=True,
+        status_stream=status,
+        model_name="bench",
+        clock=clock,
+        background=False,
+        watch=False,
+    )
+    start = time.process_time()
+    for event in events:
+        clock.now += ARRIVAL
+        renderer.handle(event)
+    renderer.close()
+    cpu = time.process_time() - start
+    return Measure(cpu, len(events), float(out.write_calls), renderer.writer.worst_frame)
+
+
+def _agent_rows(repeats: int, smoke: bool) -> list[dict[str, Any]]:
+    """The agent-shaped stream against a plain answer of the same total size, per event."""
+    from benchmarks.harness import make_row
+    from teleprinter.events import RunEnded, RunStarted, Token
+
+    scale = 8 if smoke else 1  # smoke: 1 KB reasoning, 2 KB answers
+    run_agent(agent_events(1, 2))  # warm-up: first-use imports and caches are not the stream's cost
+    agent = agent_events(8 // scale, 16 // scale)
+    plain_run = uuid.uuid4()
+    plain_chunks = chunks_of(markdown_answer(32 * 1024 // scale))
+    plain = [RunStarted(plain_run, "bench"), *(Token(plain_run, c, n) for n, c in enumerate(plain_chunks))]
+    plain.append(RunEnded(plain_run))
+    ours, cpus = _median_measure(lambda: run_agent(agent), repeats)
+    base, base_cpus = _median_measure(lambda: run_agent(plain), repeats)
+    per_event = statistics.median(cpus) / len(agent)
+    base_per_event = statistics.median(base_cpus) / len(plain)
+    ratio = per_event / base_per_event
+    rows = _rows(AGENT_CASE, TELEPRINTER, ours, cpus, ratio=ratio, baseline=PLAIN_CASE)
+    rows += _rows(PLAIN_CASE, TELEPRINTER + " (plain answer)", base, base_cpus)
+    rows.append(
+        make_row(
+            NAME, "CPU per event, agent run vs plain 32 KB answer", TELEPRINTER, "growth", "x", [ratio],
+            target="<= 1.2x", met=ratio <= 1.2,
+        )
+    )
     return rows
 
 

@@ -20,7 +20,17 @@ from langchain_core.runnables import RunnableLambda
 import teleprinter
 from teleprinter import AsyncEventCallbackHandler, EventCallbackHandler, ReplayChatModel
 from teleprinter.errors import ProviderError
-from teleprinter.events import Custom, Event, RunEnded, RunFailed, RunStarted, Token
+from teleprinter.events import (
+    ContentPart,
+    Custom,
+    Event,
+    Reasoning,
+    RunEnded,
+    RunFailed,
+    RunStarted,
+    Token,
+    ToolCallDelta,
+)
 from teleprinter.sinks.record import Recorder
 from teleprinter.sinks.status import CustomStatus
 from teleprinter.sources.runnable import StreamEventTranslator
@@ -303,19 +313,24 @@ def test_a_non_streaming_model_still_gives_its_answer_as_a_token() -> None:
     assert shape(events) == [("RunStarted", ""), ("Token", "whole answer at once"), ("RunEnded", "")]
 
 
-def test_tool_call_chunks_and_reasoning_travel_as_token_parts() -> None:
+def test_tool_call_chunks_reasoning_and_images_become_their_own_events() -> None:
     from langchain_core.messages import AIMessageChunk
 
     translator = StreamEventTranslator()
     run_id = "00000000-0000-0000-0000-000000000001"
     translator.translate({"event": "on_chat_model_start", "run_id": run_id, "name": "M", "parent_ids": []})
+    image = {"type": "image", "url": "https://example.invalid/cat.png"}
     chunk = AIMessageChunk(
-        content=[{"type": "reasoning", "reasoning": "think"}, {"type": "text", "text": "hi"}],
+        content=[{"type": "reasoning", "reasoning": "think"}, {"type": "text", "text": "hi"}, image],
         tool_call_chunks=[{"name": "search", "args": "{}", "id": "1", "index": 0}],
     )
-    (token,) = translator.translate({"event": "on_chat_model_stream", "run_id": run_id, "data": {"chunk": chunk}})
-    assert isinstance(token, Token) and token.text == "hi"
-    assert token.parts[0]["name"] == "search" and token.parts[1]["type"] == "reasoning"
+    events = translator.translate({"event": "on_chat_model_stream", "run_id": run_id, "data": {"chunk": chunk}})
+    assert [type(e).__name__ for e in events] == ["Reasoning", "Token", "ContentPart", "ToolCallDelta"]
+    reasoning, token, part, call = events
+    assert isinstance(reasoning, Reasoning) and reasoning.text == "think"
+    assert isinstance(token, Token) and token.text == "hi" and token.parts == ()
+    assert isinstance(part, ContentPart) and part.block == image
+    assert isinstance(call, ToolCallDelta) and (call.call_id, call.name, call.args) == ("1", "search", "{}")
 
 
 def test_custom_events_show_on_the_terminal_status_line() -> None:

@@ -28,6 +28,10 @@ def run_example(name: str, *args: str, timeout: float = 120) -> subprocess.Compl
 
 
 REPLAYED = {
+    "agent.py": (
+        "[tool] calculator({'expression': '17 * 23'})\n[tool] = 391\n"
+        "[answer] The answer is 391.\n[summary] A question about multiplying two numbers.\n"
+    ),
     "custom_handler.py": "AI> Streaming shows each token\nAI> as soon as it arrives.\n[9 tokens seen]\n",
     "streaming_model_config.py": "Paris is the capital of France.\n[offline model, 6 tokens, 31 chars]\n",
     "token_processing.py": "Tokens arrive one by one, extraordinarily quickly.\n[8 tokens, longest 'extraordina']\n",
@@ -75,6 +79,23 @@ def test_custom_events_go_to_stderr_and_the_recording(tmp_path: Path) -> None:
     assert result.stderr == "· step: looking up notes\n· step: answer complete\n"
     events = [json.loads(line) for line in record.read_text().splitlines()]
     assert [e["event"] for e in events if e["event"] != "token"] == ["custom", "start", "end", "custom"]
+
+
+@pytest.mark.model
+def test_teleprinter_run_streams_the_agent_example_offline_on_the_embedded_model() -> None:
+    from tests.conftest import run_cli
+
+    result = run_cli(["run", "examples/agent.py:graph", "What is 17 * 23?", "--events", "jsonl"], cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    tools = [(e["name"], e["input"]) for e in events if e["event"] == "tool_start"]
+    assert tools == [("calculator", {"expression": "17 * 23"})]
+    assert [e["output"] for e in events if e["event"] == "tool_end"] == ["391"]
+    runs = {e["run_id"]: e["node"] for e in events if e["event"] == "start"}
+    assert sorted(runs.values()) == ["answer", "summary"]  # two model nodes, both on the embedded model
+    assert {e["data"]["status"] for e in events if e["event"] == "custom"} >= {"routing the question", "answering"}
+    for run_id in runs:
+        assert "".join(e["text"] for e in events if e["event"] == "token" and e["run_id"] == run_id).strip()
 
 
 def test_error_handling_reports_a_failure_and_keeps_the_partial_answer() -> None:

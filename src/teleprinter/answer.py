@@ -54,3 +54,16 @@ def stream_answer(
     for _chunk in model.stream(list(messages), config=run_config):  # type: ignore[arg-type]
         pass
     return Answer(accumulation.text(), stats.last)
+
+
+def stream_run(runnable: Any, input: Any, sinks: Sequence[Sink], *, version: str = "v2") -> None:
+    """Stream any Runnable or graph run into ``sinks`` (``teleprinter.stream``; see its docs).
+
+    A sink's exception (a closed pipe) stops the run; the run's own error propagates after the
+    sinks have seen its ``RunFailed`` events.
+    """
+    from teleprinter.sources.runnable import stream
+
+    for event in stream(runnable, input, version=version):
+        for sink in sinks:
+            sink.handle(event)

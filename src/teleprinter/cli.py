@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import chat as chat_command
     from teleprinter.commands import completion as completion_command
     from teleprinter.commands import doctor as doctor_command
+    from teleprinter.commands import run as run_command
     from teleprinter.commands import watch as watch_command
     from teleprinter.commands import worker as worker_command
     from teleprinter.commands.common import add_help_argument, examples_epilog, group
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
+    run_command.add_parser(subparsers)
     watch_command.add_parser(subparsers)
     worker_command.add_parser(subparsers)
     completion_command.add_parser(subparsers)

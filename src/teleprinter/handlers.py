@@ -25,6 +25,11 @@ class StreamingStdOutCallbackHandler(EventCallbackHandler):
 
     ``tokens_seen`` counts the non-empty tokens received over the handler's life. Pass
     ``renderer=`` to show the answer through a terminal renderer instead of plain text.
+
+    A run that did not stream (LangChain's ``invoke`` streams through callbacks only with
+    ``streaming=True`` or a streaming tracer attached) is printed whole when it ends, so the
+    answer always shows, exactly once; under the v3 protocol the answer comes from
+    ``on_stream_event``.
     """
 
     def __init__(
@@ -53,6 +58,14 @@ class StreamingStdOutCallbackHandler(EventCallbackHandler):
         if token:
             self.tokens_seen += 1
         self.translator.token(run_id, token, chunk)  # straight to the translator: this is the hot path
+
+    def on_stream_event(self, event: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """v3 protocol events: the answer of a model whose ``_stream`` fires no tokens."""
+        self.tokens_seen += self.translator.stream_event(run_id, event)
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """A model that did not stream (``invoke`` without ``streaming=True``) is printed here, once."""
+        self.tokens_seen += self.translator.ended(run_id, response)
 
 
 class TokenAccumulator(EventCallbackHandler):

@@ -170,3 +170,16 @@ def test_chat_publish_sends_every_answer_to_one_stream(redis_server: RedisServer
     watched = run_cli(["watch", redis_server.url, "talk"])
     assert chat.returncode == 0 and watched.returncode == 0
     assert "OK, I will remember 5." in watched.stdout and "You told me 5." in watched.stdout
+
+
+def test_run_publish_sends_an_agent_graph_and_watch_prints_the_same_answer(redis_server: RedisServer) -> None:
+    from tests.conftest import ROOT
+
+    graph = f"{ROOT / 'examples' / 'agent.py'}:graph"
+    ran = run_cli(["run", graph, "What is 17 * 23?", "--publish", redis_server.url, "--stream-key", "agent"])
+    watched = run_cli(["watch", redis_server.url, "agent"])
+    raw = run_cli(["watch", redis_server.url, "agent", "--events", "jsonl"])
+    kinds = {json.loads(line)["event"] for line in raw.stdout.splitlines()}
+    assert ran.returncode == 0 and watched.returncode == 0 and ran.stdout.strip()
+    assert watched.stdout == ran.stdout
+    assert {"tool_start", "tool_end", "node_start"} <= kinds  # the agent's events travel too

@@ -52,6 +52,10 @@ class Reply:
     stall: float = 30.0
     malformed_after: int | None = None
     delay: float = 0.0
+    reasoning: Sequence[str] = ()
+    """Reasoning deltas sent before the answer, as DeepSeek, vLLM and llama.cpp's server do."""
+    reasoning_field: str = "reasoning_content"
+    """The delta key carrying them: ``reasoning_content`` (DeepSeek, vLLM) or ``reasoning`` (Ollama, OpenRouter)."""
 
     @classmethod
     def failure(
@@ -240,6 +244,9 @@ def _events(reply: Reply, body: dict[str, Any], azure: bool) -> Iterator[str | _
                     "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": FILTER_RESULTS}]})
     yield _sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                      "finish_reason": None, **extra}]})
+    for thought in reply.reasoning:
+        delta = {reply.reasoning_field: thought, "content": None}
+        yield _sse({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None, **extra}]})
     for number, token in enumerate(reply.tokens):
         yield from _faults_at(reply, number)
         yield _sse({**base, "choices": [{"index": 0, "delta": {"content": token}, "finish_reason": None, **extra}]})

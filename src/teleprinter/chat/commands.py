@@ -119,6 +119,15 @@ async def copy_command(chat: Chat, arg: str) -> None:
     chat.say(f"copied {len(text)} characters")
 
 
+async def thinking_command(chat: Chat, arg: str) -> None:
+    """The last answer's reasoning, whole (the screen only showed a box and one line of it)."""
+    turns = [turn for turn in chat.session.turns if turn.reasoning.strip()]
+    if not turns:
+        chat.say("no reasoning yet (the model sent none)")
+        return
+    chat.say(turns[-1].reasoning.rstrip("\n"))
+
+
 async def exit_command(chat: Chat, arg: str) -> str:
     return EXIT
 
@@ -132,6 +141,7 @@ COMMANDS: dict[str, Handler] = {
     "save": save_command,
     "retry": retry_command,
     "copy": copy_command,
+    "thinking": thinking_command,
     "exit": exit_command,
     "quit": exit_command,
 }
@@ -145,6 +155,7 @@ HELP: dict[str, tuple[str, str]] = {
     "save": ("/save [FILE]", "save the conversation: Markdown, or JSONL when FILE ends in .jsonl"),
     "retry": ("/retry", "ask the last question again (after an error, an interrupt or a bad answer)"),
     "copy": ("/copy", "copy the last answer to the clipboard (OSC 52)"),
+    "thinking": ("/thinking", "show the reasoning behind the last answer, whole"),
     "exit": ("/exit", "leave (also Ctrl-D)"),
 }
 

@@ -136,6 +136,7 @@ class Chat:
     def _remember(self, question: str, reply: Reply) -> None:
         """Put the turn in the conversation (unless it failed) and in the transcript."""
         turn = Turn(question, reply.text, reply.status, model=self.info.name)
+        turn.reasoning, turn.tools = reply.reasoning, reply.tools
         if reply.stats is not None and reply.status != "failed":
             turn.tokens = reply.stats.output_tokens
         if reply.error is not None:
@@ -145,11 +146,16 @@ class Chat:
             self.transcript.write(turn_record(index, turn))
 
     async def _stream(self, model: BaseChatModel, question: str) -> Reply:
+        from teleprinter.chat.activity import TurnActivity
+
         renderer = self.make_renderer(self.info.name)
+        activity = TurnActivity()
         try:
-            return await self.runner.run(model, self.session.messages(question), [renderer], self.stats)
+            reply = await self.runner.run(model, self.session.messages(question), [renderer, activity], self.stats)
         finally:
             renderer.close()
+        reply.reasoning, reply.tools = activity.reasoning, activity.tools
+        return reply
 
     def _finish_line(self, reply: Reply) -> None:
         if reply.text and not reply.text.endswith("\n"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from teleprinter.chat.session import Status
@@ -35,6 +35,8 @@ class Reply:
     status: Status
     error: BaseException | None = None
     stats: RunStats | None = None
+    reasoning: str = ""
+    tools: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def astream_answer(

@@ -34,6 +34,10 @@ class Turn:
     model: str = ""
     time: str = field(default_factory=now_iso)
     tokens: int | None = None
+    reasoning: str = ""
+    """The model's reasoning for this answer: shown by /thinking and saved, never sent back to the model."""
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    """Tool calls of the turn: ``{"name", "args", "output"}`` or ``{..., "error"}``."""
 
     @property
     def in_conversation(self) -> bool:

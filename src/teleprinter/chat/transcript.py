@@ -15,6 +15,8 @@ Each line is written with one ``write`` on an ``O_APPEND`` descriptor and fsynce
 
 from __future__ import annotations
 
+import contextlib
+import html
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -28,12 +30,15 @@ from teleprinter.secrets import redact
 from teleprinter.textfile import read_user_text
 
 RECORD_TYPES = ("system", "turn", "reset")
-_TURN_FIELDS = ("user", "assistant", "status", "error", "model", "time", "tokens")
+_TURN_FIELDS = ("user", "assistant", "status", "error", "model", "time", "tokens", "reasoning", "tools")
 
 
 def turn_record(index: int, turn: Turn) -> dict[str, Any]:
     record: dict[str, Any] = {"type": "turn", "index": index}
     record.update({key: value for key, value in asdict(turn).items() if value is not None})
+    for key in ("reasoning", "tools"):  # written only when the turn had them
+        if not record.get(key):
+            record.pop(key, None)
     return record
 
 
@@ -96,11 +101,44 @@ def markdown(session: ChatSession) -> str:
     for turn in session.turns:
         parts.append(f"## You\n\n{turn.user}\n")
         title = f"## Assistant ({turn.model})" if turn.model else "## Assistant"
-        body = turn.assistant.strip() or "(no text)"
-        parts.append(f"{title}\n\n{body}\n")
+        body = turn.assistant.strip() or ("" if turn.tools else "(no text)")
+        parts.append(f"{title}\n")
+        if turn.reasoning.strip():
+            parts.append(details("Reasoning", turn.reasoning.strip()))
+        parts.extend(details(f"Tool call: {call.get('name', 'tool')}", tool_section(call)) for call in turn.tools)
+        if body:
+            parts.append(f"{body}\n")
         if turn.status == "interrupted":
             parts.append(f"*{INTERRUPTED_MARK}*\n")
     return "\n".join(parts) + "\n"
+
+
+def details(summary: str, body: str) -> str:
+    """A collapsible HTML ``<details>`` section (GitHub, GitLab and most Markdown viewers fold it)."""
+    return f"<details>\n<summary>{html.escape(summary)}</summary>\n\n{body}\n\n</details>\n"
+
+
+def _fenced(text: str, info: str = "") -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def tool_section(call: dict[str, Any]) -> str:
+    """A tool call's arguments and its output (or error), each in a code block."""
+    args = call.get("args", "")
+    if not isinstance(args, str):
+        args = json.dumps(args, ensure_ascii=False, indent=2, default=str)
+    else:
+        with contextlib.suppress(ValueError):
+            args = json.dumps(json.loads(args), ensure_ascii=False, indent=2)
+    parts = ["Arguments:\n\n" + _fenced(args or "{}", "json")]
+    if "error" in call:
+        parts.append("Error:\n\n" + _fenced(str(call["error"])))
+    elif "output" in call:
+        parts.append("Result:\n\n" + _fenced(str(call["output"])))
+    return "\n\n".join(parts)
 
 
 def save(session: ChatSession, path: str | Path) -> str:

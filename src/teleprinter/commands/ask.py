@@ -13,6 +13,7 @@ from teleprinter.commands.common import (
     add_publish_arguments,
     close_publisher,
     command_parser,
+    display_options,
     group,
     model_options,
     open_publisher,
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         status_stream=sys.stderr,
         environ=terminal_environment(),
         stdin=sys.stdin,
+        display=display_options(args),
     )
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()

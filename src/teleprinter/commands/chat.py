@@ -14,6 +14,7 @@ from teleprinter.commands.common import (
     add_publish_arguments,
     close_publisher,
     command_parser,
+    display_options,
     group,
     model_options,
     open_publisher,
@@ -172,6 +173,7 @@ def _renderer_factory(args: argparse.Namespace) -> RendererFactory:
     from teleprinter.config import terminal_environment
 
     environ = terminal_environment()
+    display = display_options(args)
     try:
         from teleprinter.render.console import make_renderer
     except ImportError:  # the console renderer is optional; plain text always works
@@ -188,6 +190,7 @@ def _renderer_factory(args: argparse.Namespace) -> RendererFactory:
             status_stream=sys.stderr,
             model_name=model_name,
             environ=environ,
+            display=display,
         )
 
     return make

@@ -137,6 +137,32 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
         "--color", choices=("auto", "always", "never"), default="auto", help="colours on a terminal (default: auto)"
     )
     display.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
+    display.add_argument(
+        "--reasoning",
+        choices=("summary", "show", "hide"),
+        help="the model's reasoning: a bounded box collapsed to one line (summary, default), all of it (show; "
+        "on a pipe it goes to stderr), or nothing (hide)",
+    )
+    display.add_argument(
+        "--tools",
+        choices=("summary", "full", "hide"),
+        help="tool calls: one line per call and result (summary, default), full arguments and output, or hide",
+    )
+    display.add_argument(
+        "--progress",
+        choices=("nodes", "none"),
+        help="graph progress: running nodes on the status line and one line per finished node (nodes, default)",
+    )
+
+
+def display_options(args: argparse.Namespace) -> Any:
+    """The :class:`teleprinter.render.options.DisplayOptions` the display flags ask for."""
+    from teleprinter.render.options import DisplayOptions
+
+    given = {name: getattr(args, name, None) for name in ("reasoning", "tools", "progress")}
+    explicit = frozenset(name for name, value in given.items() if value is not None)
+    values = {name: value for name, value in given.items() if value is not None}
+    return DisplayOptions(**values, explicit=explicit)
 
 
 def _number(text: str, kind: type[int] | type[float]) -> Any:

@@ -14,6 +14,7 @@ from teleprinter.commands.common import (
     add_display_arguments,
     add_redis_arguments,
     command_parser,
+    display_options,
     group,
     positive_float,
     redis_target,
@@ -86,7 +87,7 @@ async def _render(stream: Any, args: argparse.Namespace) -> str | None:
     def renderer() -> Any:
         return make_renderer(
             sys.stdout, prefix=args.prefix, markdown=args.markdown, color=args.color,
-            status_stream=sys.stderr, environ=terminal_environment(), stdin=sys.stdin,
+            status_stream=sys.stderr, environ=terminal_environment(), stdin=sys.stdin, display=display_options(args),
         )
 
     current = renderer()

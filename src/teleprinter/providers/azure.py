@@ -15,12 +15,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_openai import AzureChatOpenAI
 
 from teleprinter.config import AzureConfig, azure_config, settings_for
+from teleprinter.providers.reasoning import ReasoningDeltas
 from teleprinter.providers.reliability import FailureContext, GuardedStreams
 from teleprinter.secrets import mask
 
 
-class TeleprinterAzureChatOpenAI(GuardedStreams, AzureChatOpenAI):
-    """``AzureChatOpenAI`` whose streams retry only before the first token and fail with a hint."""
+class TeleprinterAzureChatOpenAI(ReasoningDeltas, GuardedStreams, AzureChatOpenAI):
+    """``AzureChatOpenAI`` whose streams retry only before the first token and fail with a hint,
+    and keep the reasoning deltas OpenAI-compatible servers send (:mod:`teleprinter.providers.reasoning`)."""
 
 
 def failure_context(config: AzureConfig) -> FailureContext:

@@ -36,7 +36,12 @@ MODEL_NAME = "gemma-3-270m"
 
 
 class LocalChatModel(BaseChatModel):
-    """Gemma 3 270M, embedded: no keys, no network."""
+    """Gemma 3 270M, embedded: no keys, no network.
+
+    Tokens reach callback handlers exactly once under ``invoke``/``stream``/v2/v3: core fires
+    ``on_llm_new_token`` itself except under the v3 protocol, the only caller that hands
+    ``_stream`` a run manager, so ``_stream`` fires them then.
+    """
 
     streaming: bool = False
     """Stream through callbacks under ``invoke`` too (LangChain's switch, as in the seed)."""
@@ -98,7 +103,7 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        return generate_from_stream(self._stream(messages, stop, None, **kwargs))  # see _stream
 
     def _stream(
         self,
@@ -110,7 +115,10 @@ class LocalChatModel(BaseChatModel):
         loaded = self._llama()
         args = self._completion_args(messages, stop, **kwargs)
         with loaded.lock:
-            yield from _generate_chunks(loaded.llama, args, threading.Event())
+            for chunk in _generate_chunks(loaded.llama, args, threading.Event()):
+                if run_manager is not None:  # only the v3 protocol passes one; core fires tokens otherwise
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
 
     async def _astream(
         self,
@@ -140,6 +148,8 @@ class LocalChatModel(BaseChatModel):
             while True:
                 kind, item = await queue.get()
                 if kind == "chunk":
+                    if run_manager is not None:  # only the v3 protocol passes one; core fires tokens otherwise
+                        await run_manager.on_llm_new_token(item.text, chunk=item)
                     yield item
                 elif kind == "error":
                     raise item

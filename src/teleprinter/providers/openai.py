@@ -8,12 +8,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 
 from teleprinter.config import MODEL, OPENAI_BASE_URL, OPENAI_KEY, OpenAIConfig, openai_config, settings_for
+from teleprinter.providers.reasoning import ReasoningDeltas
 from teleprinter.providers.reliability import FailureContext, GuardedStreams
 from teleprinter.secrets import mask
 
 
-class TeleprinterChatOpenAI(GuardedStreams, ChatOpenAI):
-    """``ChatOpenAI`` whose streams retry only before the first token and fail with a hint."""
+class TeleprinterChatOpenAI(ReasoningDeltas, GuardedStreams, ChatOpenAI):
+    """``ChatOpenAI`` whose streams retry only before the first token and fail with a hint,
+    and keep the reasoning deltas OpenAI-compatible servers send (:mod:`teleprinter.providers.reasoning`)."""
 
 
 def failure_context(config: OpenAIConfig, provider: str = "openai") -> FailureContext:

@@ -61,7 +61,9 @@ def backoff(attempt: int) -> float:
 
 def _has_content(chunk: ChatGenerationChunk) -> bool:
     message = chunk.message
-    return bool(chunk.text) or bool(getattr(message, "tool_call_chunks", None))
+    if chunk.text or getattr(message, "tool_call_chunks", None):
+        return True
+    return bool(message.additional_kwargs.get("reasoning_content"))  # shown as reasoning: a retry would repeat it
 
 
 class _Attempt:

@@ -1,7 +1,9 @@
 """A deterministic chat model that streams a given text, for rendering tests, demos and benchmarks.
 
 It replays either a JSONL recording made with ``teleprinter ask --record`` (tokens with their
-recorded timing, usage and errors) or any UTF-8 text file cut into word-sized pieces.
+recorded timing, usage and errors) or any UTF-8 text file cut into word-sized pieces. A chat
+model can only re-stream answer text; :mod:`teleprinter.sources.replay` gives back every
+recorded event (reasoning, tool runs, nodes, custom data) of an agent run.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class ReplayScript:
     usage: dict[str, Any] | None = None
     error: str | None = None
     model: str = "replay"
+    extras: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Chunk position -> what else that chunk carries (reasoning blocks, ``tool_call_chunks``)."""
 
     @property
     def text(self) -> str:
@@ -68,7 +72,7 @@ class ReplayScript:
             delays = [0.0] * len(self.chunks)
         else:
             delays = [d / speed for d in self.delays]
-        return ReplayScript(self.chunks, delays, self.usage, self.error, self.model)
+        return ReplayScript(self.chunks, delays, self.usage, self.error, self.model, self.extras)
 
 
 def load_script(path: str | Path, chunk_size: int | None = None) -> ReplayScript:
@@ -92,6 +96,7 @@ def _parse_recording(text: str) -> ReplayScript | None:
         return None
     script = ReplayScript([])
     last = 0.0
+    hidden: set[Any] = set()  # nostream runs: their text was never the answer
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -99,6 +104,10 @@ def _parse_recording(text: str) -> ReplayScript | None:
             record = json.loads(line)
         except ValueError as error:
             raise ReplayError(f"recording line {number} is not JSON: {error}") from error
+        if record.get("hidden"):
+            hidden.add(record.get("run_id"))
+        if record.get("event") == "token" and record.get("run_id") in hidden:
+            continue
         last = _apply_record(script, record, last)
     return script
 
@@ -113,11 +122,38 @@ def _apply_record(script: ReplayScript, record: dict[str, Any], last: float) -> 
         script.chunks.append(str(record.get("text", "")))
         script.delays.append(max(0.0, moment - last))
         return moment
+    extra = _extra(record, script.extras)
+    if extra is not None:  # reasoning and tool calls come back as what the model streamed
+        script.extras[len(script.chunks)] = extra
+        script.chunks.append("")
+        script.delays.append(max(0.0, moment - last))
+        return moment
     if kind == "end":
         script.usage = record.get("usage")
     elif kind == "error":
         script.error = str(record.get("message") or "recorded error")
     return last
+
+
+def _extra(record: dict[str, Any], earlier: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """The chunk a recorded reasoning or tool-call event came from; a call's id and name ride only
+    on its first chunk, as a provider streams them (LangChain merges chunks by ``index``)."""
+    kind = record.get("event")
+    if kind == "reasoning":
+        return {"content": [{"type": "reasoning", "reasoning": str(record.get("text", ""))}]}
+    if kind == "tool_call":
+        call_id = record.get("call_id") or None
+        first = not any(
+            chunk.get("id") == call_id for extra in earlier.values() for chunk in extra.get("tool_call_chunks", ())
+        )
+        call = {
+            "id": call_id if first else None,
+            "name": (record.get("name") or None) if first else None,
+            "args": str(record.get("args", "")),
+            "index": int(record.get("index", 0)),
+        }
+        return {"content": "", "tool_call_chunks": [call]}
+    return None
 
 
 Responder = Callable[[Sequence[BaseMessage]], str]
@@ -127,11 +163,18 @@ class ReplayChatModel(BaseChatModel):
     """Streams ``chunks`` (or what ``responder`` answers) with the given pauses.
 
     ``fail_after`` raises a :class:`ProviderError` after that many chunks, to exercise error paths.
+
+    Tokens reach callback handlers exactly once on every path: core fires ``on_llm_new_token``
+    itself under ``stream``/``astream``/``astream_events`` v2 (and ``invoke`` with ``streaming=True``),
+    calling ``_stream`` without a run manager; only the v3 protocol passes one, and fires no tokens
+    itself, so ``_stream`` fires them exactly when it is given a run manager.
     """
 
     streaming: bool = False
     """Stream through callbacks under ``invoke`` too (LangChain's switch, as in the seed)."""
     chunks: list[str] = Field(default_factory=list)
+    extras: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    """Chunk position -> reasoning blocks or ``tool_call_chunks`` that chunk carries instead of text."""
     delays: list[float] = Field(default_factory=list)
     usage: dict[str, Any] | None = None
     error: str | None = None
@@ -143,6 +186,7 @@ class ReplayChatModel(BaseChatModel):
     def from_script(cls, script: ReplayScript, **kwargs: Any) -> ReplayChatModel:
         return cls(
             chunks=script.chunks,
+            extras=script.extras,
             delays=script.delays,
             usage=script.usage,
             error=script.error,
@@ -185,7 +229,8 @@ class ReplayChatModel(BaseChatModel):
             if self.fail_after is not None and number >= self.fail_after:
                 yield 0.0, None
                 return
-            yield (delays[number] if number < len(delays) else 0.0), _chunk(piece)
+            extra = self.extras.get(number) if self.responder is None else None
+            yield (delays[number] if number < len(delays) else 0.0), _chunk(piece, extra)
         if self.error is not None or (self.fail_after is not None and self.fail_after >= len(pieces)):
             yield 0.0, None
             return
@@ -217,7 +262,7 @@ class ReplayChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        return generate_from_stream(self._stream(messages, stop, None, **kwargs))  # see _stream
 
     def _stream(
         self,
@@ -231,6 +276,8 @@ class ReplayChatModel(BaseChatModel):
                 time.sleep(pause)
             if chunk is None:
                 raise self._failure()
+            if run_manager is not None:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
     async def _astream(
@@ -245,10 +292,14 @@ class ReplayChatModel(BaseChatModel):
                 await asyncio.sleep(pause)
             if chunk is None:
                 raise self._failure()
+            if run_manager is not None:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
 
-def _chunk(text: str) -> ChatGenerationChunk:
+def _chunk(text: str, extra: dict[str, Any] | None = None) -> ChatGenerationChunk:
+    if extra:
+        return ChatGenerationChunk(message=AIMessageChunk(**extra))
     return ChatGenerationChunk(message=AIMessageChunk(content=text))
 
 

@@ -1,10 +1,11 @@
 """The console renderer: a sink that shows an answer on a terminal, or plain text on a pipe.
 
-``make_renderer`` picks: a pipe or file gets :class:`PlainRenderer` (the text exactly as it
-arrived, no escape codes); a terminal that cannot move the cursor (``TERM=dumb``) gets plain
-text with control characters neutralised; any other terminal gets :class:`TerminalRenderer`
-(frames, wrapping by cells, Markdown, status line). Every renderer has ``close()``, which must
-run on every exit path: it draws what was received and puts the terminal back as it was.
+``make_renderer`` picks: a pipe or file gets :class:`PipeRenderer` (the answer text exactly as
+it arrived, no escape codes); a terminal that cannot move the cursor (``TERM=dumb``) gets plain
+text with control characters neutralised; any other terminal gets :class:`AgentRenderer` (a
+:class:`TerminalRenderer` drawing every run apart: frames, wrapping by cells, Markdown, status
+line). Every renderer has ``close()``, which must run on every exit path: it draws what was
+received and puts the terminal back as it was.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from typing import IO, Protocol
+from uuid import UUID
 
 from teleprinter.events import Event, RunEnded, RunFailed, RunStarted, Token
 from teleprinter.render.layout import Layout, RawLayout
 from teleprinter.render.markdown import MarkdownLayout
-from teleprinter.render.plain import PlainRenderer
+from teleprinter.render.options import DisplayOptions
 from teleprinter.render.region import LiveRegion
 from teleprinter.render.sanitize import sanitize
 from teleprinter.render.status import SPIN_INTERVAL, StatusLine
@@ -86,6 +88,7 @@ class TerminalRenderer:
         self._closed = False
         self._resized: tuple[int, int] | None = None
         self._ends_line = True  # the text so far ends with a newline (or there is none)
+        self._hidden: set[UUID] = set()
         self._stop_watching = watch_resize(stream, self._on_resize) if watch else _nothing
 
     def handle(self, event: Event) -> None:
@@ -93,8 +96,8 @@ class TerminalRenderer:
         with self.writer.lock:
             if kind is Token:
                 text = event.text  # type: ignore[union-attr]
-                if not text:
-                    return
+                if not text or (self._hidden and event.run_id in self._hidden):
+                    return  # a hidden (``nostream``) run's text is not the answer
                 self.stats.handle(event)
                 if self.status is not None:
                     self.status.handle(event)
@@ -113,6 +116,9 @@ class TerminalRenderer:
             if self.status is not None:
                 self.status.handle(event)
             if kind is RunStarted:
+                if event.hidden:  # type: ignore[union-attr]
+                    self._hidden.add(event.run_id)
+                    return
                 self._start_run()
             elif kind is RunEnded or kind is RunFailed:
                 self._end_run()
@@ -206,21 +212,28 @@ def make_renderer(
     capabilities: Capabilities | None = None,
     environ: Mapping[str, str] | None = None,
     stdin: IO[str] | None = None,
+    display: DisplayOptions | None = None,
 ) -> Renderer:
     """The right renderer for ``stream`` (see the module docstring).
 
     ``environ`` holds the terminal variables (``config.terminal_environment()``); ``stdin``,
     when it is the same terminal, lets detection ask whether synchronized output is supported.
     The status line is drawn only when ``status_stream`` is given and is a terminal.
+    ``display`` says how reasoning, tool calls and graph progress are shown
+    (:mod:`teleprinter.render.agent` on a terminal, :mod:`teleprinter.render.pipe` elsewhere).
     """
+    from teleprinter.render.agent import AgentRenderer
+    from teleprinter.render.pipe import PipeRenderer
+
     caps = capabilities or detect(stream, environ or {}, color=color, stdin=stdin)
     if not caps.is_tty:
-        return PlainRenderer(stream, prefix)
+        return PipeRenderer(stream, prefix, options=display, side=status_stream)
     if not caps.cursor:
-        return PlainRenderer(stream, prefix, sanitize=sanitize)
-    return TerminalRenderer(
+        return PipeRenderer(stream, prefix, options=display, side=status_stream, sanitize=sanitize)
+    return AgentRenderer(
         stream,
         caps,
+        display=display,
         prefix=prefix,
         markdown=True if markdown is None else markdown,
         status_stream=status_stream if status_stream is not None and is_tty(status_stream) else None,

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
-from teleprinter.events import Event, Token
+from teleprinter.events import Event, RunStarted, Token
 from teleprinter.sinks import Sink
 from teleprinter.sources.callbacks import EventCallbackHandler
 
@@ -84,11 +84,13 @@ class AsyncIteratorHandler(EventCallbackHandler):
         self, serialized: Any, inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
     ) -> None:
         self._remember(run_id, parent_run_id)
+        super().on_chain_start(serialized, inputs, run_id=run_id, parent_run_id=parent_run_id, **kwargs)
 
     def on_tool_start(
         self, serialized: Any, input_str: str, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
     ) -> None:
         self._remember(run_id, parent_run_id)
+        super().on_tool_start(serialized, input_str, run_id=run_id, parent_run_id=parent_run_id, **kwargs)
 
     def on_retriever_start(
         self, serialized: Any, query: str, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
@@ -111,15 +113,19 @@ class AsyncIteratorHandler(EventCallbackHandler):
         self._parents.pop(run_id, None)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        super().on_chain_end(outputs, run_id=run_id, **kwargs)
         self._forget(run_id)
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        super().on_chain_error(error, run_id=run_id, **kwargs)
         self._forget(run_id)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        super().on_tool_end(output, run_id=run_id, **kwargs)
         self._forget(run_id)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        super().on_tool_error(error, run_id=run_id, **kwargs)
         self._forget(run_id)
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -188,7 +194,7 @@ class AsyncIteratorHandler(EventCallbackHandler):
     ) -> RunIterator[str]:
         """Only the streamed text of :meth:`events`."""
         run_id, run = self._start(runnable, input, config)
-        return RunIterator(self, run, run_id, True, _texts)
+        return RunIterator(self, run, run_id, True, _VisibleTexts())
 
     def _start(self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None) -> tuple[UUID, Any]:
         run_id = uuid4()
@@ -202,8 +208,20 @@ def _events(event: Event) -> Event | None:
     return event
 
 
-def _texts(event: Event) -> str | None:
-    return event.text if type(event) is Token and event.text else None
+class _VisibleTexts:
+    """Picks the answer text of visible runs: a ``nostream`` run's tokens are not the answer."""
+
+    __slots__ = ("hidden",)
+
+    def __init__(self) -> None:
+        self.hidden: set[UUID] = set()
+
+    def __call__(self, event: Event) -> str | None:
+        if type(event) is Token:
+            return event.text if event.text and event.run_id not in self.hidden else None
+        if type(event) is RunStarted and event.hidden:
+            self.hidden.add(event.run_id)
+        return None
 
 
 class RunIterator(Generic[T]):
@@ -283,8 +301,16 @@ class RunIterator(Generic[T]):
 
 
 async def _drain(runnable: Runnable[Any, Any], input: Any, config: Any) -> None:
-    """Drive a run through its streaming path (``ainvoke`` would not stream every chat model)."""
-    async for _chunk in runnable.astream(input, config):
+    """Drive a run through its streaming path (``ainvoke`` would not stream every chat model).
+
+    A LangGraph graph runs with ``stream_mode="messages"``: LangGraph's messages handler is a
+    streaming tracer, so the models its nodes ``invoke`` stream token by token (except those
+    tagged ``nostream``, whose answers arrive whole at their end).
+    """
+    from teleprinter.sources.runnable import is_graph
+
+    kwargs: dict[str, Any] = {"stream_mode": "messages"} if is_graph(runnable) else {}
+    async for _chunk in runnable.astream(input, config, **kwargs):
         pass
 
 

@@ -1,20 +1,21 @@
 """Write every stream event as one JSON line, so a run can be replayed or inspected later.
 
-Format (one object per line, ``t`` is seconds since the recording began):
-``{"event": "start", "t": 0.0, "model": "...", "run_id": "..."}``
-``{"event": "token", "t": 0.12, "text": "Hel", "run_id": "..."}``
-``{"event": "custom", "t": 0.2, "name": "...", "data": ..., "run_id": "..."}``
-``{"event": "end", "t": 0.9, "usage": {...}, "finish_reason": "stop", "run_id": "..."}``
-``{"event": "error", "t": 0.5, "message": "...", "interrupted": false, "run_id": "..."}``
+The objects are :mod:`teleprinter.codec`'s (the wire format the Redis relay shares), plus
+``t``: seconds since the recording began. The first line also carries ``"version"``
+(:data:`teleprinter.codec.FORMAT_VERSION`); recordings without one are format 1 and still replay.
+``{"event": "start", "t": 0.0, "version": 2, "run_id": "...", "model": "...", "node": "agent"}``
+``{"event": "token", "t": 0.12, "run_id": "...", "text": "Hel", "index": 0}``
+``{"event": "reasoning", ...}`` ``{"event": "tool_call", ...}`` ``{"event": "tool_start", ...}``
+``{"event": "custom", ...}`` ``{"event": "end", ...}`` ``{"event": "error", "message": "...", ...}``
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO
 
-from teleprinter.events import Custom, Event, RunEnded, RunFailed, RunStarted, Token
+from teleprinter.codec import FORMAT_VERSION, dumps, encode
+from teleprinter.events import Event
 
 
 def _redact_nothing(text: str) -> str:
@@ -22,7 +23,10 @@ def _redact_nothing(text: str) -> str:
 
 
 class Recorder:
-    """A sink appending JSON lines to ``stream``; each line is flushed so a crash loses at most one."""
+    """A sink appending JSON lines to ``stream``; each line is flushed so a crash loses at most one.
+
+    ``redact`` masks secrets in error messages before they are written.
+    """
 
     def __init__(self, stream: IO[str], redact: Callable[[str], str] = _redact_nothing) -> None:
         self._stream = stream
@@ -30,23 +34,10 @@ class Recorder:
         self._origin: float | None = None
 
     def handle(self, event: Event) -> None:
+        record = encode(event, self._redact)
         if self._origin is None:
             self._origin = event.time
-        record = self._record(event)
+            record = {"event": record.pop("event"), "version": FORMAT_VERSION, **record}
         record["t"] = round(event.time - self._origin, 6)
-        record["run_id"] = str(event.run_id)
-        self._stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._stream.write(dumps(record) + "\n")
         self._stream.flush()
-
-    def _record(self, event: Event) -> dict[str, Any]:
-        if isinstance(event, Token):
-            return {"event": "token", "text": event.text}
-        if isinstance(event, RunStarted):
-            return {"event": "start", "model": event.model}
-        if isinstance(event, RunEnded):
-            return {"event": "end", "usage": event.usage, "finish_reason": event.finish_reason}
-        if isinstance(event, Custom):
-            return {"event": "custom", "name": event.name, "data": event.data}
-        assert isinstance(event, RunFailed)
-        message = self._redact(str(event.error) or type(event.error).__name__)
-        return {"event": "error", "message": message, "interrupted": event.interrupted}

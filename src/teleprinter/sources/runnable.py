@@ -19,14 +19,28 @@ import contextvars
 import queue
 import threading
 import time
+import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from langchain_core.messages import BaseMessage
 
-from teleprinter.events import Custom, Event, RunEnded, RunFailed, RunStarted, Token, is_interruption
-from teleprinter.sources.callbacks import content_text, message_parts
+from teleprinter.events import (
+    Custom,
+    Event,
+    NodeEnded,
+    NodeStarted,
+    RunEnded,
+    RunFailed,
+    RunStarted,
+    ToolEnded,
+    ToolStarted,
+    is_hidden,
+    is_interruption,
+)
+from teleprinter.sources.content import ModelRun, content_text, message_events
+from teleprinter.sources.runs import is_graph_node, namespace_of, node_of, tool_output
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable, RunnableConfig
@@ -37,16 +51,22 @@ _MODEL_END = frozenset({"on_chat_model_end", "on_llm_end"})
 
 
 class StreamEventTranslator:
-    """Turns ``astream_events`` v2 dictionaries into events; keeps per-run token counts.
+    """Turns ``astream_events`` v2 dictionaries into events; keeps per-run state.
 
-    Model runs that produced no stream chunk (a provider that does not stream) get their
-    whole answer as one ``Token`` just before ``RunEnded``, so no answer is ever lost.
+    Model runs (with LangGraph node, namespace and ``hidden`` from their metadata and tags),
+    tool runs, graph nodes, ``on_custom_event`` and LangGraph ``custom`` stream-mode data
+    carried by the root graph's ``on_chain_stream`` (when the graph streams with
+    ``stream_mode`` including ``"custom"``). Model runs that produced no stream chunk (a
+    provider that does not stream) get their whole answer just before ``RunEnded``, so no
+    answer is ever lost.
     """
 
     def __init__(self, clock: Any = time.perf_counter) -> None:
         self.clock = clock
-        self.open: dict[UUID, int] = {}
+        self.open: dict[UUID, ModelRun] = {}
         self._ids: dict[str, UUID] = {}
+        self._tools: dict[UUID, float] = {}  # tool run -> start
+        self._nodes: dict[UUID, tuple[str, tuple[str, ...], float]] = {}  # node run -> (node, namespace, start)
 
     def _id(self, raw: Any) -> UUID:
         """The run id as a UUID; parsed once per run, not once per token."""
@@ -58,60 +78,144 @@ class StreamEventTranslator:
     def translate(self, raw: dict[str, Any]) -> list[Event]:
         kind = raw.get("event", "")
         if kind in _MODEL_STREAM:
-            token = self._token(raw)
-            return [token] if token is not None else []
+            return self._chunk(raw)
         if kind in _MODEL_START:
             return [self._started(raw)]
         if kind in _MODEL_END:
             return self._ended(raw)
-        if kind == "on_custom_event":
-            return [Custom(self._id(raw["run_id"]), str(raw.get("name", "")), raw.get("data"), self.clock())]
-        return []
+        handler = _OTHER.get(kind)
+        return handler(self, raw) if handler is not None else []
 
     def fail_open(self, error: BaseException) -> list[Event]:
-        """A ``RunFailed`` for every model run still open when the stream raised."""
+        """A ``RunFailed`` for every model run still open when the stream raised (nodes end with it)."""
         now = self.clock()
-        failed: list[Event] = [RunFailed(run_id, error, is_interruption(error), now) for run_id in self.open]
+        interrupted = is_interruption(error)
+        failed: list[Event] = [RunFailed(run_id, error, interrupted, now) for run_id in self.open]
+        message = str(error) or type(error).__name__
+        failed.extend(
+            NodeEnded(run_id, node, namespace, None, message, now - start, now)
+            for run_id, (node, namespace, start) in self._nodes.items()
+        )
         self.open.clear()
+        self._nodes.clear()
         return failed
 
     def _started(self, raw: dict[str, Any]) -> RunStarted:
         run_id = self._id(raw["run_id"])
-        self.open[run_id] = 0
-        parents = raw.get("parent_ids") or ()
-        parent = UUID(str(parents[-1])) if parents else None
+        self.open[run_id] = ModelRun()
         metadata = raw.get("metadata") or {}
         model = str(metadata.get("ls_model_name") or raw.get("name") or "")
-        return RunStarted(run_id, model, parent, tuple(raw.get("tags") or ()), self.clock())
+        tags = tuple(raw.get("tags") or ())
+        return RunStarted(
+            run_id, model, _parent(raw), tags, self.clock(), node_of(metadata), namespace_of(metadata), is_hidden(tags)
+        )
 
-    def _token(self, raw: dict[str, Any]) -> Token | None:
+    def _chunk(self, raw: dict[str, Any]) -> list[Event]:
         run_id = self._id(raw["run_id"])
+        run = self.open.get(run_id)
+        if run is None:
+            run = self.open[run_id] = ModelRun()
         chunk = (raw.get("data") or {}).get("chunk")
-        text, parts = _chunk_text_parts(chunk)
-        if not text and not parts:
-            return None
-        index = self.open.get(run_id, 0)
-        self.open[run_id] = index + 1
-        return Token(run_id, text, index, self.clock(), parts)
+        if isinstance(chunk, BaseMessage):
+            plain = not getattr(chunk, "tool_call_chunks", None) and not chunk.additional_kwargs
+            if plain and type(chunk.content) is str:
+                return [run.token(run_id, chunk.content, self.clock())] if chunk.content else []
+            return message_events(run, run_id, chunk, self.clock())
+        text = getattr(chunk, "text", chunk if isinstance(chunk, str) else "")
+        return [run.token(run_id, text, self.clock())] if isinstance(text, str) and text else []
 
     def _ended(self, raw: dict[str, Any]) -> list[Event]:
         run_id = self._id(raw["run_id"])
         self._ids.pop(raw["run_id"], None)
-        seen = self.open.pop(run_id, 0)
+        run = self.open.pop(run_id, None) or ModelRun()
         output = (raw.get("data") or {}).get("output")
         usage, finish, text = _output_summary(output)
         events: list[Event] = []
-        if not seen and text:
-            events.append(Token(run_id, text, 0, self.clock()))
+        if not run.streamed:
+            if isinstance(output, BaseMessage):
+                events.extend(message_events(run, run_id, output, self.clock(), final=True))
+            elif text:
+                events.append(run.token(run_id, text, self.clock()))
         events.append(RunEnded(run_id, usage, finish, self.clock()))
         return events
 
+    def _custom(self, raw: dict[str, Any]) -> list[Event]:
+        metadata = raw.get("metadata") or {}
+        return [
+            Custom(
+                self._id(raw["run_id"]), str(raw.get("name", "")), raw.get("data"), self.clock(),
+                node_of(metadata), namespace_of(metadata),
+            )
+        ]
 
-def _chunk_text_parts(chunk: Any) -> tuple[str, tuple[Any, ...]]:
-    if isinstance(chunk, BaseMessage):
-        return content_text(chunk.content), message_parts(chunk)
-    text = getattr(chunk, "text", chunk if isinstance(chunk, str) else "")
-    return (text if isinstance(text, str) else ""), ()
+    def _tool_start(self, raw: dict[str, Any]) -> list[Event]:
+        run_id = self._id(raw["run_id"])
+        metadata = raw.get("metadata") or {}
+        name = str(raw.get("name") or "tool")
+        namespace = namespace_of(metadata)
+        now = self.clock()
+        self._tools[run_id] = now
+        data = raw.get("data") or {}
+        return [ToolStarted(run_id, name, data.get("input"), _parent(raw), None, now, node_of(metadata), namespace)]
+
+    def _tool_end(self, raw: dict[str, Any]) -> list[Event]:
+        run_id = self._id(raw["run_id"])
+        self._ids.pop(raw["run_id"], None)
+        start = self._tools.pop(run_id, None)
+        now = self.clock()
+        duration = now - start if start is not None else 0.0
+        data = raw.get("data") or {}
+        if raw.get("event") == "on_tool_error":
+            error = data.get("error")
+            return [ToolEnded(run_id, None, str(error) or type(error).__name__, duration, now)]
+        return [ToolEnded(run_id, tool_output(data.get("output")), None, duration, now)]
+
+    def _chain_start(self, raw: dict[str, Any]) -> list[Event]:
+        metadata = raw.get("metadata") or {}
+        name = raw.get("name")
+        if not is_graph_node(name, raw.get("tags"), metadata):
+            return []
+        run_id = self._id(raw["run_id"])
+        namespace = namespace_of(metadata)
+        now = self.clock()
+        self._nodes[run_id] = (str(name), namespace, now)
+        return [NodeStarted(run_id, str(name), namespace, _parent(raw), now)]
+
+    def _chain_end(self, raw: dict[str, Any]) -> list[Event]:
+        run_id = self._ids.get(raw["run_id"])
+        span = self._nodes.pop(run_id, None) if run_id is not None else None
+        if span is None or run_id is None:
+            return []
+        self._ids.pop(raw["run_id"], None)
+        now = self.clock()
+        output = (raw.get("data") or {}).get("output")
+        return [NodeEnded(run_id, span[0], span[1], output, None, now - span[2], now)]
+
+    def _chain_stream(self, raw: dict[str, Any]) -> list[Event]:
+        """LangGraph ``custom`` data: the root graph streams ``(mode, data)`` or ``(ns, mode, data)``."""
+        if raw.get("parent_ids"):
+            return []
+        chunk = (raw.get("data") or {}).get("chunk")
+        if not isinstance(chunk, tuple) or len(chunk) not in (2, 3) or chunk[-2] != "custom":
+            return []
+        namespace = tuple(chunk[0]) if len(chunk) == 3 else ()
+        return [Custom(self._id(raw["run_id"]), "", chunk[-1], self.clock(), None, namespace)]
+
+
+_OTHER = {
+    "on_custom_event": StreamEventTranslator._custom,
+    "on_tool_start": StreamEventTranslator._tool_start,
+    "on_tool_end": StreamEventTranslator._tool_end,
+    "on_tool_error": StreamEventTranslator._tool_end,
+    "on_chain_start": StreamEventTranslator._chain_start,
+    "on_chain_end": StreamEventTranslator._chain_end,
+    "on_chain_stream": StreamEventTranslator._chain_stream,
+}
+
+
+def _parent(raw: dict[str, Any]) -> UUID | None:
+    parents = raw.get("parent_ids") or ()
+    return UUID(str(parents[-1])) if parents else None
 
 
 def _output_summary(output: Any) -> tuple[dict[str, Any] | None, str | None, str]:
@@ -136,17 +240,40 @@ def _output_summary(output: Any) -> tuple[dict[str, Any] | None, str | None, str
     return None, None, ""
 
 
+def is_graph(runnable: Any) -> bool:
+    """True for a compiled LangGraph graph (checked without importing langgraph)."""
+    module = type(runnable).__module__ or ""
+    return module.startswith("langgraph.") and hasattr(runnable, "stream_mode") and hasattr(runnable, "get_graph")
+
+
 async def astream(
     runnable: Runnable[Any, Any],
     input: Any,
     config: RunnableConfig | None = None,
+    *,
+    version: str = "v2",
     **kwargs: Any,
 ) -> AsyncIterator[Event]:
-    """Teleprinter events of one ``runnable`` run, via ``astream_events(version="v2")``.
+    """Teleprinter events of one ``runnable`` run.
+
+    ``version="v2"`` (default) reads ``astream_events(version="v2")``; a compiled LangGraph graph
+    is asked for ``stream_mode=["updates", "custom"]`` with ``subgraphs=True`` (unless ``kwargs``
+    choose a ``stream_mode``), so ``get_stream_writer()`` data arrives as :class:`Custom` events.
+    ``version="v3"`` drives LangChain's v3 protocol (``astream_events(version="v3")``, chat models
+    and graphs only; beta in langchain-core 1.8) and reads the run through callbacks.
 
     If the run fails, every model run still open gets a ``RunFailed`` and then the original
-    exception is raised, so ``async for`` ends with the model's error.
+    exception is raised, so ``async for`` ends with the model's error. Raises ``ValueError`` for
+    another ``version`` or for v3 on a Runnable that has no v3 protocol.
     """
+    if version == "v3":
+        async for event in _astream_v3(runnable, input, config, **kwargs):
+            yield event
+        return
+    if version != "v2":
+        raise ValueError(f"version must be 'v2' or 'v3', not {version!r}")
+    if is_graph(runnable) and "stream_mode" not in kwargs:
+        kwargs = {"stream_mode": ["updates", "custom"], "subgraphs": True, **kwargs}
     translator = StreamEventTranslator()
     source = runnable.astream_events(input, config, version="v2", **kwargs)
     try:
@@ -161,6 +288,79 @@ async def astream(
         await cast("AsyncGenerator[Any, None]", source).aclose()
 
 
+async def _astream_v3(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None, **kwargs: Any
+) -> AsyncIterator[Event]:
+    """v3: iterate the protocol stream to drive the run; the events come from our callback handler.
+
+    Under v3 core fires ``on_stream_event`` (not ``on_llm_new_token``) for models whose ``_stream``
+    does not, so the callback source reads both. A graph's ``custom`` channel (LangGraph's
+    ``CustomTransformer``) carries ``get_stream_writer()`` data, which never reaches callbacks.
+    """
+    from langchain_core._api.beta_decorator import LangChainBetaWarning
+    from langchain_core.language_models import BaseChatModel
+
+    from teleprinter.sources.callbacks import EventCallbackHandler
+
+    graph = is_graph(runnable)
+    if not graph and not isinstance(runnable, BaseChatModel):
+        raise ValueError(
+            f"version='v3' needs a chat model or a LangGraph graph (LangChain's v3 protocol), "
+            f"not {type(runnable).__name__}; use version='v2'"
+        )
+    collected: list[Event] = []
+    handler = EventCallbackHandler(_Into(collected))
+    run_config: dict[str, Any] = dict(config or {})
+    run_config["callbacks"] = [*(run_config.get("callbacks") or []), handler]
+    root = run_config.setdefault("run_id", uuid4())
+    if graph and "transformers" not in kwargs:
+        from langgraph.stream.transformers import CustomTransformer
+
+        kwargs["transformers"] = [CustomTransformer]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangChainBetaWarning)
+        run = await runnable.astream_events(input, cast("RunnableConfig", run_config), version="v3", **kwargs)
+    try:
+        async for item in run:
+            while collected:
+                yield collected.pop(0)
+            if graph and item.get("method") == "custom":
+                params = item.get("params") or {}
+                namespace = tuple(params.get("namespace") or ())
+                yield Custom(root, "", params.get("data"), time.perf_counter(), None, namespace)
+        await _finished(run)
+    except Exception:
+        while collected:  # the failed runs' RunFailed, already translated by the handler
+            yield collected.pop(0)
+        raise
+    while collected:
+        yield collected.pop(0)
+
+
+async def _finished(run: Any) -> None:
+    """Wait for a v3 chat model stream's producer: it fires ``on_llm_end`` after the last event.
+
+    langchain-core 1.8 ends the iteration at ``message-finish`` while the producer task still has
+    the run's end callback to send; without waiting, ``RunEnded`` (usage, finish reason) is lost.
+    """
+    producer = getattr(run, "_producer_task", None)
+    if isinstance(producer, asyncio.Future):
+        with contextlib.suppress(Exception):  # its failure already reached the consumer
+            await producer
+
+
+class _Into:
+    """A sink appending to a list (``list.append`` is atomic, so worker threads may feed it)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Event]) -> None:
+        self.items = items
+
+    def handle(self, event: Event) -> None:
+        self.items.append(event)
+
+
 _DONE = object()
 
 
@@ -168,6 +368,8 @@ def stream(
     runnable: Runnable[Any, Any],
     input: Any,
     config: RunnableConfig | None = None,
+    *,
+    version: str = "v2",
     **kwargs: Any,
 ) -> Iterator[Event]:
     """Sync flavour of :func:`astream`: the run goes on a private loop in a worker thread.
@@ -184,7 +386,7 @@ def stream(
         control["task"] = asyncio.current_task()
         started.set()
         try:
-            async for event in astream(runnable, input, config, **kwargs):
+            async for event in astream(runnable, input, config, version=version, **kwargs):
                 handoff.put(event)
         except BaseException as error:  # handed to the consumer, raised there
             handoff.put(_Raised(error))
