@@ -30,6 +30,25 @@ class ArgumentParser(argparse.ArgumentParser):
     parent's class), so every command's errors look alike.
     """
 
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """A command's options may stand anywhere, also between its positionals (``run T --stats IN``).
+
+        Plain argparse fills an optional positional with nothing when an option comes first and
+        then rejects the positional as "unrecognized"; ``parse_known_intermixed_args`` does not.
+        The top-level parser (it has the subcommands, which intermixing cannot handle) parses as usual.
+        """
+        if self._subparsers is not None or self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
     def error(self, message: str) -> NoReturn:
         from teleprinter.secrets import redact
 

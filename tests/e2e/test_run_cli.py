@@ -59,9 +59,11 @@ def test_the_v3_protocol_gives_the_same_answers() -> None:
                 out[nodes[e["run_id"]]] = out.get(nodes[e["run_id"]], "") + e["text"]
         return out
 
-    assert texts("--protocol", "v3") == texts() == {
-        "agent": "Let me compute. ", "answer": "17 * 23 = 391.", "summarise": "Multiplied two numbers."
-    }
+    assert (
+        texts("--protocol", "v3")
+        == texts()
+        == {"agent": "Let me compute. ", "answer": "17 * 23 = 391.", "summarise": "Multiplied two numbers."}
+    )
 
 
 def test_stdin_input(tmp_path: Path) -> None:
@@ -122,8 +124,13 @@ def test_without_langgraph_the_core_works_and_graph_targets_say_how_to_get_it(tm
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-c", WITHOUT_LANGGRAPH, *args], capture_output=True, text=True, cwd=ROOT,
-            env=cli_env(), timeout=120, stdin=subprocess.DEVNULL,
+            [sys.executable, "-c", WITHOUT_LANGGRAPH, *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=cli_env(),
+            timeout=120,
+            stdin=subprocess.DEVNULL,
         )
 
     (tmp_path / "answer.txt").write_text("plain answer")
@@ -132,3 +139,27 @@ def test_without_langgraph_the_core_works_and_graph_targets_say_how_to_get_it(tm
     ran = cli("run", "examples/agent.py:graph", QUESTION)
     assert ran.returncode == 2
     assert "it needs langgraph" in ran.stderr and "pip install 'teleprinter[graph]'" in ran.stderr
+
+
+def test_a_runnable_without_a_model_shows_its_output(tmp_path: Path) -> None:
+    (tmp_path / "target.py").write_text(
+        "from langchain_core.runnables import RunnableLambda\n"
+        "echo = RunnableLambda(lambda x: f'got {x!r}')\n"
+        "shape = RunnableLambda(lambda x: {'n': len(x), 'upper': x.upper()})\n"
+    )
+    echo = run_cli(["run", "target.py:echo", "hello"], cwd=tmp_path)
+    assert (echo.returncode, echo.stdout) == (0, "got 'hello'")
+    shape = run_cli(["run", "target.py:shape", "hey"], cwd=tmp_path)
+    assert shape.returncode == 0, shape.stderr
+    assert json.loads(shape.stdout) == {"n": 3, "upper": "HEY"}
+    events = run_cli(["run", "target.py:echo", "hello", "--events", "jsonl"], cwd=tmp_path)
+    assert [json.loads(line)["event"] for line in events.stdout.splitlines()] == ["start", "token", "end"]
+
+
+def test_options_may_stand_between_target_and_input(tmp_path: Path) -> None:
+    (tmp_path / "target.py").write_text(
+        "from langchain_core.runnables import RunnableLambda\necho = RunnableLambda(str)\n"
+    )
+    result = run_cli(["run", "target.py:echo", "--stats", "hi there"], cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "hi there"), result.stderr
+    assert "tokens" in result.stderr

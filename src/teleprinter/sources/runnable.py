@@ -34,6 +34,7 @@ from teleprinter.events import (
     RunEnded,
     RunFailed,
     RunStarted,
+    Token,
     ToolEnded,
     ToolStarted,
     is_hidden,
@@ -67,6 +68,7 @@ class StreamEventTranslator:
         self._ids: dict[str, UUID] = {}
         self._tools: dict[UUID, float] = {}  # tool run -> start
         self._nodes: dict[UUID, tuple[str, tuple[str, ...], float]] = {}  # node run -> (node, namespace, start)
+        self._models_seen = False  # any model run in this stream: then the root's output is not the answer
 
     def _id(self, raw: Any) -> UUID:
         """The run id as a UUID; parsed once per run, not once per token."""
@@ -103,6 +105,7 @@ class StreamEventTranslator:
     def _started(self, raw: dict[str, Any]) -> RunStarted:
         run_id = self._id(raw["run_id"])
         self.open[run_id] = ModelRun()
+        self._models_seen = True
         metadata = raw.get("metadata") or {}
         model = str(metadata.get("ls_model_name") or raw.get("name") or "")
         tags = tuple(raw.get("tags") or ())
@@ -182,6 +185,8 @@ class StreamEventTranslator:
         return [NodeStarted(run_id, str(name), namespace, _parent(raw), now)]
 
     def _chain_end(self, raw: dict[str, Any]) -> list[Event]:
+        if not raw.get("parent_ids") and not self._models_seen:
+            return self._root_output(raw)
         run_id = self._ids.get(raw["run_id"])
         span = self._nodes.pop(run_id, None) if run_id is not None else None
         if span is None or run_id is None:
@@ -190,6 +195,21 @@ class StreamEventTranslator:
         now = self.clock()
         output = (raw.get("data") or {}).get("output")
         return [NodeEnded(run_id, span[0], span[1], output, None, now - span[2], now)]
+
+    def _root_output(self, raw: dict[str, Any]) -> list[Event]:
+        """A run with no model in it (a plain function, a graph of tools): its output is the answer.
+
+        Shown as one run named after the Runnable, its text the output as a string, a message's
+        text, or JSON (indented) for anything else, so ``teleprinter run`` never ends silently.
+        """
+        run_id = self._id(raw["run_id"])
+        text = output_text((raw.get("data") or {}).get("output"))
+        now = self.clock()
+        events: list[Event] = [RunStarted(run_id, str(raw.get("name") or ""), None, tuple(raw.get("tags") or ()), now)]
+        if text:
+            events.append(Token(run_id, text, 0, now))
+        events.append(RunEnded(run_id, None, None, now))
+        return events
 
     def _chain_stream(self, raw: dict[str, Any]) -> list[Event]:
         """LangGraph ``custom`` data: the root graph streams ``(mode, data)`` or ``(ns, mode, data)``."""
@@ -211,6 +231,24 @@ _OTHER = {
     "on_chain_end": StreamEventTranslator._chain_end,
     "on_chain_stream": StreamEventTranslator._chain_stream,
 }
+
+
+def output_text(output: Any) -> str:
+    """A Runnable's final output as answer text: strings as they are, a message's text, else JSON."""
+    import json
+
+    if output is None:
+        return ""
+    if isinstance(output, str):
+        return output
+    if isinstance(output, BaseMessage):
+        return content_text(output.content)
+    from teleprinter.codec import dumps
+
+    try:
+        return json.dumps(json.loads(dumps(output)), ensure_ascii=False, indent=2) + "\n"
+    except ValueError:
+        return str(output)
 
 
 def _parent(raw: dict[str, Any]) -> UUID | None:
