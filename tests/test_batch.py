@@ -20,7 +20,7 @@ from langchain_core.messages import BaseMessage
 
 from teleprinter import ReplayChatModel
 from teleprinter.batch import BatchItem, BatchOptions, LineWriter, Outcome, arun_batch, parse_prompts, summary_table
-from teleprinter.batch_view import LiveView, progress_line
+from teleprinter.batch.view import LiveView, progress_line
 from teleprinter.errors import ConfigError, ProviderError
 from teleprinter.sinks.stats import Stats
 from tests.conftest import TELEPRINTER, cli_env, run_cli

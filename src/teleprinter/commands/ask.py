@@ -10,10 +10,13 @@ from typing import IO, Any
 from teleprinter.commands.common import (
     add_display_arguments,
     add_model_arguments,
+    add_publish_arguments,
+    close_publisher,
     command_parser,
     display_options,
     group,
     model_options,
+    open_publisher,
 )
 from teleprinter.errors import ConfigError
 
@@ -46,6 +49,7 @@ def add_parser(subparsers: Any) -> None:
     output.add_argument(
         "--strict", action="store_true", help="exit 1 when the answer was cut (token limit, content filter)"
     )
+    add_publish_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -86,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     prompt = read_prompt(args, sys.stdin)
     model = create_model(options)
+    publisher = open_publisher(args)  # before the renderer: an unreachable Redis is one line, nothing drawn
     renderer = make_renderer(
         sys.stdout,
         prefix=args.prefix,
@@ -101,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     answer = None
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
+        if publisher is not None:
+            sinks.append(publisher)
+            stack.callback(close_publisher, publisher)
         if args.record:
             record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
             sinks.append(Recorder(record_file, redact=redact, secrets=registered()))

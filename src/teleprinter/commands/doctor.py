@@ -76,6 +76,7 @@ def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
     checks += doctor.check_settings(settings_for(options, options.provider), options.provider)
     if options.provider != "azure" and any(settings.get(name) for name in AZURE_VARIABLES):
         checks += doctor.check_settings(settings, "azure", in_use=False)
+    checks += doctor.check_redis(settings)
     if not args.skip_model:
         checks.append(doctor.check_embedded_model(required=options.provider == "local"))
     if args.online and not doctor.failed(checks):

@@ -14,7 +14,8 @@ from typing import IO
 
 from wcwidth import wcwidth
 
-from teleprinter.batch import BatchItem, Monitor, Outcome
+from teleprinter.batch.items import BatchItem
+from teleprinter.batch.runner import Monitor, Outcome
 from teleprinter.render.region import erase_rows
 
 FRAME_INTERVAL = 0.05
