@@ -144,6 +144,8 @@ async def _run_item(
         monitor.started(outcome.item, attempt)
         try:
             await _attempt(outcome, model, options, writer, monitor, stats)
+        except BrokenPipeError:
+            raise  # stdout closed (``| head``): the reader is gone, so the whole batch ends, quietly
         except Exception as error:
             outcome.error = _describe(error)
             if attempt <= options.retries:
