@@ -9,7 +9,7 @@ PROMPT ?= What is the capital of France?
 BENCH_VENV ?= .venv-bench
 BENCH_PEERS := streamdown textual llm llm-gguf shell-gpt pyte
 
-.PHONY: ask test lint typecheck bench bench-quick bench-tools clean pictures
+.PHONY: ask test lint typecheck bench bench-quick bench-tools clean pictures test-services
 
 # scripts/setup.py (system python3, standard library only) creates the venv and runs pip, one line
 # per step, a heartbeat while llama.cpp compiles, and one line naming what is missing on failure.
@@ -30,7 +30,21 @@ ask: $(VENV)/.installed
 	  '  $(BIN)/teleprinter --help            every command, with examples' \
 	  '  $(BIN)/teleprinter doctor            check the terminal and provider settings'
 
-test: $(VENV)/.installed-dev $(BENCH_VENV)/.installed  # the benchmarks' smoke test runs the peers too
+# The relay tests run Debian's redis-server (and openssl for their TLS certificates): installed here
+# when missing and we may (root with apt-get); otherwise one line says what to install.
+test-services:
+	@missing=""; for tool in redis-server:redis-server openssl:openssl; do \
+		command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "make: installing$$missing for the Redis tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null; \
+		else \
+			echo "make: the Redis tests need$$missing: install it (e.g. sudo apt-get install$$missing)"; \
+		fi; \
+	fi
+
+test: $(VENV)/.installed-dev test-services $(BENCH_VENV)/.installed  # the benchmarks' smoke test runs the peers too
 	@echo "ruff: lint src tests benchmarks examples scripts"
 	@$(BIN)/ruff check src tests benchmarks examples scripts
 	@echo "mypy --strict src"

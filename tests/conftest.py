@@ -79,3 +79,13 @@ def _no_secret_at_rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         f"secrets written at rest (issue 17): {found}; a file a test writes with a key on purpose belongs"
         " under an inputs/ directory or in a .env file (tests/secret_scan.py)"
     )
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[object]:
+    """A real redis-server on a free loopback port (see tests/redis_server.py), stopped afterwards."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()

@@ -20,7 +20,7 @@ from langchain_core.messages import BaseMessage
 
 from teleprinter import ReplayChatModel
 from teleprinter.batch import BatchItem, BatchOptions, LineWriter, Outcome, arun_batch, parse_prompts, summary_table
-from teleprinter.batch_view import LiveView, progress_line
+from teleprinter.batch.view import LiveView, progress_line
 from teleprinter.errors import ConfigError, ProviderError
 from teleprinter.sinks.stats import Stats
 from tests.conftest import TELEPRINTER, cli_env, run_cli
@@ -323,3 +323,17 @@ def test_live_view_in_tmux_shows_progress_then_leaves_answers_and_summary(tmp_pa
         assert "total  4 ok" in screen
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=20)
+
+
+def test_a_closed_stdout_ends_the_batch_quietly(tmp_path: Path) -> None:
+    """``batch ... | head -1``: the reader left, so nothing is "failed" and nothing is said (exit 0)."""
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("".join(f"prompt {i}\n" for i in range(50)), encoding="utf-8")
+    answer = tmp_path / "answer.txt"
+    answer.write_text("".join(f"line {i}\n" for i in range(2000)), encoding="utf-8")
+    command = f"{sys.executable} -m teleprinter batch {prompts} --replay {answer} --speed max; echo rc=$? >&2"
+    result = subprocess.run(
+        f"({command}) | head -1", shell=True, capture_output=True, text=True, env=cli_env(), timeout=60
+    )
+    assert result.stdout.startswith("[")
+    assert result.stderr == "rc=0\n"

@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import chat as chat_command
     from teleprinter.commands import completion as completion_command
     from teleprinter.commands import doctor as doctor_command
+    from teleprinter.commands import local_worker as model_command
     from teleprinter.commands import run as run_command
+    from teleprinter.commands import watch as watch_command
     from teleprinter.commands import worker as worker_command
     from teleprinter.commands.common import add_help_argument, examples_epilog, group
     from teleprinter.commands.helpformat import HelpFormatter
@@ -89,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
     run_command.add_parser(subparsers)
-    completion_command.add_parser(subparsers)
+    watch_command.add_parser(subparsers)
     worker_command.add_parser(subparsers)
+    completion_command.add_parser(subparsers)
+    model_command.add_parser(subparsers)
     return parser
 
 
@@ -203,11 +207,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     signal.signal(signal.SIGTERM, _on_sigterm)
     _configure_logging(args.debug)
+    _replace_unencodable()
     if args.debug:
         from teleprinter import timeline
 
         timeline.start().mark("python start-up", at=IMPORTED)
     return _run(args)
+
+
+def _replace_unencodable() -> None:
+    """On a stream in a legacy encoding (a Windows redirect in cp1252, ``PYTHONIOENCODING=cp1252``),
+    write what the encoding holds and ``?`` for the rest, instead of stopping at the first emoji
+    with a UnicodeEncodeError. Only the ``strict`` handler is replaced (Python's default, and what
+    ``PYTHONIOENCODING=cp1252:strict`` asks for, which cannot be told apart); a chosen ``backslashreplace``
+    or ``xmlcharrefreplace`` stays. ``doctor`` says what happens.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if getattr(stream, "errors", None) == "strict" and encoding not in ("utf8", "utf8sig"):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="replace")
 
 
 def _complete(parser: argparse.ArgumentParser) -> None:

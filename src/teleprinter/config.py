@@ -7,6 +7,7 @@ Validation collects every problem before raising, so one run shows the whole lis
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping
@@ -372,3 +373,69 @@ def settings_for(options: Any, provider: str) -> Settings:
         retries=options.retries,
     )
     return base.with_overrides(overrides)
+
+
+# --- the Redis relay ------------------------------------------------------------------------------
+
+REDIS_URL = "TELEPRINTER_REDIS_URL"
+REDIS_PREFIX = "TELEPRINTER_REDIS_PREFIX"
+REDIS_CA = "TELEPRINTER_REDIS_CA"
+REDIS_USERNAME = "TELEPRINTER_REDIS_USERNAME"
+REDIS_PASSWORD = "TELEPRINTER_REDIS_PASSWORD"
+DEFAULT_REDIS_PREFIX = "teleprinter:"
+
+
+@dataclass(frozen=True, slots=True)
+class RedisConfig:
+    """Where the relay connects and how: the URL (``redis://`` or ``rediss://``), the CA file for TLS
+    (``None``: the system's CAs), ACL credentials given apart from the URL, and the key prefix.
+
+    ``url_source`` says where the URL came from (``--flag``, ``environment``, a ``.env`` path):
+    a password on the command line is visible to other users in the process list.
+    """
+
+    url: str
+    url_source: str
+    prefix: str = DEFAULT_REDIS_PREFIX
+    ca_file: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def password_on_command_line(self) -> bool:
+        return self.url_source.startswith("--") and urlparse(self.url).password is not None
+
+
+def redis_config(
+    settings: Settings,
+    *,
+    url: str | None = None,
+    url_flag: str = "--publish",
+    ca_file: str | None = None,
+    prefix: str | None = None,
+) -> RedisConfig:
+    """The relay settings: flags win over ``TELEPRINTER_REDIS_*`` from the environment or ``.env``.
+
+    Raises :class:`ConfigError` when no URL is given anywhere. The password (in the URL or in
+    ``TELEPRINTER_REDIS_PASSWORD``) is registered as a secret, so every message masks it.
+    """
+    chosen = url or settings.get(REDIS_URL)
+    if not chosen:
+        raise ConfigError(
+            f"no Redis URL given (pass it to {url_flag} or set {REDIS_URL})",
+            "e.g. redis://localhost:6379/0, or rediss://user@host:6380/0 for TLS",
+        )
+    source = url_flag if url else settings.source(REDIS_URL)
+    with contextlib.suppress(ValueError):  # a malformed URL is reported by the relay, masked
+        secrets.register(urlparse(chosen).password)
+    password = settings.get(REDIS_PASSWORD)
+    secrets.register(password)
+    chosen_prefix = prefix if prefix is not None else settings.get(REDIS_PREFIX, DEFAULT_REDIS_PREFIX)
+    return RedisConfig(
+        url=chosen,
+        url_source=source,
+        prefix=chosen_prefix if chosen_prefix is not None else DEFAULT_REDIS_PREFIX,
+        ca_file=ca_file or settings.get(REDIS_CA),
+        username=settings.get(REDIS_USERNAME),
+        password=password,
+    )

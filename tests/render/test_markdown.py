@@ -66,7 +66,7 @@ def test_headings_lists_quotes_code_and_tables_are_laid_out() -> None:
     assert "• first item" in rows and "• second item" in rows
     assert "  1. nested one" in rows and "  2. nested two" in rows
     assert "│ quoted words" in rows
-    assert '      return "hi " + name  # say hi' in rows
+    assert '    return "hi " + name  # say hi' in rows  # code as written: copies without decoration
     assert all(cell.fg == "magenta" for cell in cells_of(run, "def"))
     assert all(cell.fg == "green" for cell in cells_of(run, '"hi "'))
     table = [row for row in rows if "│" in row and ("ant" in row or "bee" in row or "name" in row)]
@@ -108,7 +108,7 @@ def test_a_huge_code_block_is_committed_in_parts_with_every_line_once() -> None:
     chunked_run = stream(chunked(text, [7]), 40, 12, markdown=True, step=0.01)
     assert chunked_run.rows == stream([text], 40, 12, markdown=True).rows
     lines = [row for row in chunked_run.rows if "value_" in row]
-    assert lines == [f"  value_{n:04d} = {n}" for n in range(400)]
+    assert lines == [f"value_{n:04d} = {n}" for n in range(400)]
     assert chunked_run.rows[-1] == "After."
 
 

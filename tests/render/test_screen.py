@@ -167,7 +167,8 @@ def test_after_a_shrink_the_region_counts_the_rows_the_terminal_reflowed_it_into
 
     region = LiveRegion()
     region.frame([], ["x" * 50, "\x1b[0;1m" + "y" * 30 + "\x1b[0m"], "status")
-    assert region.clear(20) == "\r\x1b[5A\x1b[J"  # 3 + 2 + 1 rows at 20 columns: up 5 from the last
+    # 3 + 2 + 1 rows at 20 columns: up 5 from the last, then each row erased on its own (never ED from home)
+    assert region.clear(20) == "\r\x1b[5A" + "\x1b[2K" + "\x1b[B\x1b[2K" * 5 + "\x1b[5A"
     assert region.clear(20) == ""  # nothing left to clear
 
 

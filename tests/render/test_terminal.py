@@ -126,6 +126,7 @@ def test_sigwinch_reports_the_new_size_and_stops_cleanly(terminal: tuple[int, io
     seen: list[tuple[int, int]] = []
     before = signal.getsignal(signal.SIGWINCH)
     stop = watch_resize(stream, lambda columns, lines: seen.append((columns, lines)))
+    assert stop is not None
     fcntl.ioctl(stream.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", 20, 70, 0, 0))
     os.kill(os.getpid(), signal.SIGWINCH)
     stop()

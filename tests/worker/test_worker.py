@@ -119,10 +119,10 @@ def test_worker_command_reports_and_stops_the_worker(runtime: Runtime) -> None:
 
     def worker(action: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*TELEPRINTER, "worker", action], capture_output=True, text=True, env=runtime.env(), timeout=60
+            [*TELEPRINTER, "model", action], capture_output=True, text=True, env=runtime.env(), timeout=60
         )
 
-    assert "no worker running" in worker("status").stdout
+    assert "no model worker running" in worker("status").stdout
     assert runtime.ask(PROMPT, "--max-tokens", "4").returncode == 0
     pid = runtime.worker_pid()
     status = worker("status")

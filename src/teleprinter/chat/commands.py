@@ -106,6 +106,13 @@ async def retry_command(chat: Chat, arg: str) -> None:
     await chat.ask(question)
 
 
+async def continue_command(chat: Chat, arg: str) -> None:
+    if not chat.can_continue():
+        chat.say("nothing to continue: the last answer was complete")
+        return
+    await chat.continue_answer()
+
+
 async def copy_command(chat: Chat, arg: str) -> None:
     """Copy the last answer with the OSC 52 escape, which most terminals (and tmux) understand."""
     if not chat.session.turns:
@@ -140,6 +147,7 @@ COMMANDS: dict[str, Handler] = {
     "stats": stats_command,
     "save": save_command,
     "retry": retry_command,
+    "continue": continue_command,
     "copy": copy_command,
     "thinking": thinking_command,
     "exit": exit_command,
@@ -154,6 +162,7 @@ HELP: dict[str, tuple[str, str]] = {
     "stats": ("/stats", "statistics per answer and for the session"),
     "save": ("/save [FILE]", "save the conversation: Markdown, or JSONL when FILE ends in .jsonl"),
     "retry": ("/retry", "ask the last question again (after an error, an interrupt or a bad answer)"),
+    "continue": ("/continue", "ask the model to go on where its last answer was cut or interrupted"),
     "copy": ("/copy", "copy the last answer to the clipboard (OSC 52)"),
     "thinking": ("/thinking", "show the reasoning behind the last answer, whole"),
     "exit": ("/exit", "leave (also Ctrl-D)"),

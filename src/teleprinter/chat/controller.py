@@ -16,6 +16,12 @@ from teleprinter.chat.reply import Interrupted, Reply, ReplyRunner
 from teleprinter.chat.session import ChatSession, Turn
 from teleprinter.chat.transcript import TranscriptWriter, reset_record, system_record, turn_record
 from teleprinter.sinks.stats import Stats
+from teleprinter.truncation import CUT_REASONS, is_cut
+
+CONTINUE_PROMPT = (
+    "Your last answer was cut off. Continue it exactly where it stopped, without repeating anything "
+    "and without any preamble."
+)
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -139,6 +145,8 @@ class Chat:
         turn.reasoning, turn.tools = reply.reasoning, reply.tools
         if reply.stats is not None and reply.status != "failed":
             turn.tokens = reply.stats.output_tokens
+            if is_cut(reply.stats.finish_reason):
+                turn.finish_reason = reply.stats.finish_reason
         if reply.error is not None:
             turn.error = describe(reply.error)
         index = self.session.record(turn)
@@ -162,9 +170,23 @@ class Chat:
             self.out.write("\n")
         self.out.flush()
 
+    def can_continue(self) -> bool:
+        """The last answer was cut (token limit) or interrupted, so ``/continue`` has something to go on with."""
+        if not self.session.turns:
+            return False
+        last = self.session.turns[-1]
+        return last.status == "interrupted" or is_cut(last.finish_reason)
+
+    async def continue_answer(self) -> Reply:
+        """Ask the model to go on from where its last answer stopped (``/continue``)."""
+        return await self.ask(CONTINUE_PROMPT)
+
     def _report(self, reply: Reply) -> None:
-        if reply.status == "interrupted" and reply.text:
-            self.notice("[interrupted] the partial answer is kept; /retry asks again")
+        finish = reply.stats.finish_reason if reply.stats is not None else None
+        if reply.status == "complete" and is_cut(finish):
+            self.notice(f"[{CUT_REASONS[str(finish)]} — /continue]")
+        elif reply.status == "interrupted" and reply.text:
+            self.notice("[interrupted] the partial answer is kept; /retry asks again, /continue goes on")
         elif reply.status == "interrupted":
             self.notice("[interrupted] before the answer began; /retry asks again")
         elif reply.status == "failed" and reply.error is not None:

@@ -34,6 +34,7 @@ class Turn:
     model: str = ""
     time: str = field(default_factory=now_iso)
     tokens: int | None = None
+    finish_reason: str | None = None  # kept when the provider cut the answer ("length", "content_filter")
     reasoning: str = ""
     """The model's reasoning for this answer: shown by /thinking and saved, never sent back to the model."""
     tools: list[dict[str, Any]] = field(default_factory=list)

@@ -33,7 +33,9 @@ from teleprinter.secrets import redact
 from teleprinter.textfile import read_user_text
 
 RECORD_TYPES = ("system", "turn", "reset")
-_TURN_FIELDS = ("user", "assistant", "status", "error", "model", "time", "tokens", "reasoning", "tools")
+_TURN_FIELDS = (
+    "user", "assistant", "status", "error", "model", "time", "tokens", "reasoning", "tools", "finish_reason"
+)
 
 
 def turn_record(index: int, turn: Turn) -> dict[str, Any]:

@@ -11,12 +11,15 @@ from typing import IO, Any
 from teleprinter.commands.common import (
     add_display_arguments,
     add_model_arguments,
+    add_publish_arguments,
+    close_publisher,
     command_parser,
     display_options,
     group,
     model_options,
+    open_publisher,
 )
-from teleprinter.commands.worker import add_keep_alive_argument
+from teleprinter.commands.local_worker import add_keep_alive_argument
 from teleprinter.errors import ConfigError
 
 
@@ -45,6 +48,10 @@ def add_parser(subparsers: Any) -> None:
         "--stats", action="store_true", help="print statistics on stderr even when it is not a terminal"
     )
     output.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
+    output.add_argument(
+        "--strict", action="store_true", help="exit 1 when the answer was cut (token limit, content filter)"
+    )
+    add_publish_arguments(parser)
     add_keep_alive_argument(parser)
     group(parser, "general").add_argument(
         "--debug",
@@ -60,10 +67,21 @@ def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
         return str(args.prompt)
     if args.prompt is None and stdin.isatty():
         raise ConfigError("no prompt given", 'pass one: teleprinter ask "your question", or pipe it on stdin')
-    prompt = stdin.read().strip()
+    prompt = read_stdin(stdin).strip()
     if not prompt:
         raise ConfigError("the prompt on stdin is empty")
     return prompt
+
+
+def read_stdin(stdin: IO[str]) -> str:
+    """All of stdin as UTF-8, read as bytes so a legacy encoding is a clear usage error, not a surrogate
+    that fails later inside the HTTP client."""
+    from teleprinter.textfile import decode_user_bytes
+
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream handed in by a test or an embedding program
+        return stdin.read()
+    return decode_user_bytes(buffer.read(), "the prompt on stdin")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,14 +92,19 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
+    from teleprinter.truncation import cut_notice
 
     prompt = read_prompt(args, sys.stdin)
     answer = _answer_function(args, options, prompt, keep_alive(options.settings, args.keep_alive))
+    publisher = open_publisher(args)  # before the renderer: an unreachable Redis is one line, nothing drawn
     renderer = _renderer(args)
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()
     with ExitStack() as stack:
         sinks: list[Any] = [renderer]
+        if publisher is not None:
+            sinks.append(publisher)
+            stack.callback(close_publisher, publisher)
         if args.record:
             record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
             sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
@@ -99,7 +122,12 @@ def run(args: argparse.Namespace) -> int:
             _print_timeline()
     if plain_on_tty:
         sys.stdout.write("\n")
-    return 0
+    notice = cut_notice(stats.last.finish_reason, answered=stats.last.chunks > 0)
+    if notice is None:
+        return 0
+    sys.stdout.flush()
+    sys.stderr.write(f"teleprinter: {notice}\n")
+    return 1 if args.strict else 0
 
 
 def _renderer(args: argparse.Namespace) -> Any:
@@ -122,7 +150,7 @@ def _answer_function(
     args: argparse.Namespace, options: Any, prompt: str, keep: float
 ) -> Callable[[list[Any], Any], None]:
     """Streams the answer into the sinks: through the warm worker (local model), else in-process."""
-    from teleprinter.commands import worker
+    from teleprinter.commands import local_worker as worker
 
     if worker.uses_worker(options, keep):
         from teleprinter.worker.source import stream_from_worker

@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any
 from teleprinter.commands.common import (
     add_display_arguments,
     add_model_arguments,
+    add_publish_arguments,
+    close_publisher,
     command_parser,
     display_options,
     group,
     model_options,
+    open_publisher,
 )
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ def add_parser(subparsers: Any) -> None:
     group(parser, "output").add_argument(
         "--transcript", metavar="FILE", help="append every finished turn to FILE (JSON lines)"
     )
+    add_publish_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -77,10 +81,16 @@ def run(args: argparse.Namespace) -> int:
             writer.write(record)
     elif writer is not None and args.system:
         writer.write(transcript.system_record(args.system))
-    return asyncio.run(talk(args, session, writer))
+    publisher = open_publisher(args)
+    try:
+        return asyncio.run(talk(args, session, writer, publisher))
+    finally:
+        close_publisher(publisher)
 
 
-async def talk(args: argparse.Namespace, session: ChatSession, writer: TranscriptWriter | None) -> int:
+async def talk(
+    args: argparse.Namespace, session: ChatSession, writer: TranscriptWriter | None, publisher: Any = None
+) -> int:
     """The prompt comes up at once; the model (and LangChain with it) is built meanwhile on a thread."""
     import asyncio
 
@@ -91,7 +101,7 @@ async def talk(args: argparse.Namespace, session: ChatSession, writer: Transcrip
     expected = ModelInfo("replay", "scripted") if options is None else ModelInfo(options.provider, options.model or "")
     loading = asyncio.get_running_loop().run_in_executor(None, build_model, args, options)
     chat = Chat(
-        session, loading, expected, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args),
+        session, loading, expected, out=sys.stdout, err=sys.stderr, make_renderer=renderer_factory(args, publisher),
         transcript=writer, switch_model=switcher(args, options), while_streaming=lambda: keys_not_echoed(sys.stdin),
         columns=terminal_columns,
     )
@@ -137,8 +147,33 @@ def switcher(args: argparse.Namespace, options: ModelOptions | None) -> ModelSwi
     return switch
 
 
-def renderer_factory(args: argparse.Namespace) -> RendererFactory:
-    """A fresh renderer per answer on stdout: frames, Markdown and a status line on a terminal."""
+def renderer_factory(args: argparse.Namespace, publisher: Any = None) -> RendererFactory:
+    """A fresh renderer per answer on stdout: frames, Markdown and a status line on a terminal.
+
+    With ``publisher`` (``--publish``), every answer's events also go to its stream; the stream
+    ends when the chat does.
+    """
+    factory = _renderer_factory(args)
+    if publisher is None:
+        return factory
+    return lambda model_name: _Tee(factory(model_name), publisher)
+
+
+class _Tee:
+    """A renderer that also hands each event to the chat's publisher (which outlives the answer)."""
+
+    def __init__(self, renderer: Any, publisher: Any) -> None:
+        self.renderer, self.publisher = renderer, publisher
+
+    def handle(self, event: Any) -> None:
+        self.renderer.handle(event)
+        self.publisher.handle(event)
+
+    def close(self) -> None:
+        self.renderer.close()
+
+
+def _renderer_factory(args: argparse.Namespace) -> RendererFactory:
     from teleprinter.config import terminal_environment
 
     environ = terminal_environment()

@@ -24,6 +24,7 @@ GROUPS: dict[str, str] = {
     "input": "where prompts and conversations come from",
     "run": "how the command runs",
     "checks": "what is checked",
+    "redis": "the Redis relay: where, TLS, key names (URL and credentials best in TELEPRINTER_REDIS_URL)",
     "general": "",
 }
 """The named option groups, in the order help shows them; ``group(parser, name)`` takes one of these.
@@ -252,3 +253,106 @@ def model_options(args: argparse.Namespace) -> Any:
         speed=args.speed,
         delay=args.delay,
     )
+
+
+# -- the Redis relay ------------------------------------------------------------------------------
+
+
+def add_redis_arguments(parser: argparse.ArgumentParser) -> None:
+    """TLS and key prefix options (group redis) of every command that talks to Redis."""
+    redis = group(parser, "redis")
+    redis.add_argument(
+        "--redis-ca", metavar="FILE", help="CA certificate(s) to trust for rediss:// (default: the system's)"
+    )
+    redis.add_argument(
+        "--key-prefix",
+        metavar="PREFIX",
+        help="prefix of every Redis key (default TELEPRINTER_REDIS_PREFIX or 'teleprinter:')",
+    )
+
+
+def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--publish [URL] --stream-key KEY`` (group redis): every event of the run also goes to a Redis stream.
+
+    Shared by ``ask``, ``chat`` and ``batch`` (and any command that runs a model).
+    """
+    redis = group(parser, "redis")
+    redis.add_argument(
+        "--publish",
+        metavar="URL",
+        nargs="?",
+        const="",
+        help="also publish every event to a Redis stream, e.g. redis://HOST:6379/0 "
+        "(no URL: TELEPRINTER_REDIS_URL, so a password stays off the command line)",
+    )
+    redis.add_argument(
+        "--stream-key", metavar="KEY", help="the stream's name under the key prefix (default: a new id)"
+    )
+    redis.add_argument(
+        "--stream-ttl", metavar="S", type=positive_int, default=24 * 3600,
+        help="seconds the stream stays in Redis after the run ends (default 86400)",
+    )
+    add_redis_arguments(parser)
+
+
+def warn(text: str) -> None:
+    """One warning line on stderr (from any thread)."""
+    import contextlib
+    import sys
+
+    from teleprinter.secrets import redact
+
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"teleprinter: warning: {redact(text)}\n")
+        sys.stderr.flush()
+
+
+def redis_target(args: argparse.Namespace, url: str | None, flag: str) -> Any:
+    """The checked :class:`~teleprinter.relay.RedisTarget` for ``url`` (or TELEPRINTER_REDIS_URL).
+
+    Warns once when the URL on the command line carries a password (other users see it in ``ps``).
+    """
+    from teleprinter.config import load_settings, redis_config
+    from teleprinter.relay.target import target_from_config
+
+    settings = load_settings(getattr(args, "env_file", None))
+    config = redis_config(
+        settings, url=url or None, url_flag=flag, ca_file=args.redis_ca, prefix=args.key_prefix
+    )
+    target = target_from_config(config)
+    if config.password_on_command_line:
+        warn(
+            f"the password in {target.shown} is visible to other users in the process list; "
+            "set TELEPRINTER_REDIS_URL in the environment or .env and leave the URL off the command line"
+        )
+    return target
+
+
+def open_publisher(args: argparse.Namespace) -> Any:
+    """The :class:`~teleprinter.relay.RedisPublisher` ``--publish`` asks for, or ``None``.
+
+    Raises ``ConfigError`` for a bad URL and ``RelayError`` when Redis cannot be reached at the
+    start; later outages are warnings (the answer goes on here).
+    """
+    if args.publish is None:
+        return None
+    import sys
+    import uuid
+
+    from teleprinter.relay import RedisPublisher
+
+    target = redis_target(args, args.publish, "--publish")
+    key = args.stream_key or f"run-{uuid.uuid4().hex[:12]}"
+    publisher = RedisPublisher(target, key, on_warning=warn, ttl=args.stream_ttl)
+    if not args.stream_key:
+        sys.stderr.write(f"teleprinter: publishing to stream {publisher.key} at {target.shown}\n")
+    return publisher
+
+
+def close_publisher(publisher: Any, outcome: str | None = None) -> None:
+    """Mark the stream's end; warn when Redis stayed away and the stream is incomplete."""
+    if publisher is None:
+        return
+    unsent = publisher.close(outcome)
+    if unsent:
+        warn(f"Redis stayed unreachable: {unsent} events were not published; stream {publisher.key} is incomplete")

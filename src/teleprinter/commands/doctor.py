@@ -52,7 +52,8 @@ def terminal_facts() -> Any:
     width = capabilities.width if capabilities.is_tty else None
     synchronized = capabilities.synchronized if stdin is not None and capabilities.cursor else None
     encoding = getattr(stream, "encoding", None) or "unknown"
-    return TerminalFacts(capabilities.is_tty, width, encoding, environ, synchronized, capabilities.color)
+    errors = getattr(stream, "errors", None) or "replace"
+    return TerminalFacts(capabilities.is_tty, width, encoding, environ, synchronized, capabilities.color, errors)
 
 
 def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
@@ -75,6 +76,7 @@ def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
     checks += doctor.check_settings(settings_for(options, options.provider), options.provider)
     if options.provider != "azure" and any(settings.get(name) for name in AZURE_VARIABLES):
         checks += doctor.check_settings(settings, "azure", in_use=False)
+    checks += doctor.check_redis(settings)
     if not args.skip_model:
         checks.append(doctor.check_embedded_model(required=options.provider == "local"))
     if args.online and not doctor.failed(checks):

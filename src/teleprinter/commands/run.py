@@ -7,7 +7,15 @@ import sys
 from contextlib import ExitStack
 from typing import IO, Any
 
-from teleprinter.commands.common import add_display_arguments, command_parser, display_options, group
+from teleprinter.commands.common import (
+    add_display_arguments,
+    add_publish_arguments,
+    close_publisher,
+    command_parser,
+    display_options,
+    group,
+    open_publisher,
+)
 from teleprinter.errors import ConfigError
 
 
@@ -36,6 +44,7 @@ def add_parser(subparsers: Any) -> None:
     output.add_argument("--events", choices=("jsonl",), help="print every event as a JSON line to stdout instead")
     output.add_argument("--stats", action="store_true", help="print statistics on stderr even when not a terminal")
     output.add_argument("--record", metavar="FILE", help="write every stream event to FILE as JSON lines")
+    add_publish_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -64,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
     stats = Stats()
     with ExitStack() as stack:
         sinks: list[Any] = [stats]
+        publisher = open_publisher(args)
+        if publisher is not None:
+            sinks.append(publisher)
+            stack.callback(close_publisher, publisher)
         if args.record:  # 0600 when new; keys from the environment or .env masked, even in the text
             load_settings()
             record_file = stack.enter_context(private.open_text(args.record, "w"))

@@ -1,8 +1,4 @@
-"""The local model worker from the command line: ``--keep-alive`` for ``ask``, ``teleprinter worker``.
-
-``ask`` on the local provider answers through the worker unless ``--keep-alive 0`` (or
-``TELEPRINTER_KEEP_ALIVE=0``); ``teleprinter worker status`` / ``stop`` look at or stop it.
-"""
+"""``teleprinter worker [URL]``: answer the prompts ``batch --queue`` put on Redis, on any machine."""
 
 from __future__ import annotations
 
@@ -10,107 +6,75 @@ import argparse
 import sys
 from typing import Any
 
-from teleprinter.commands.common import command_parser, group, non_negative_float
-
-
-def add_keep_alive_argument(parser: argparse.ArgumentParser) -> None:
-    group(parser, "model").add_argument(
-        "--keep-alive",
-        type=non_negative_float,
-        metavar="SECONDS",
-        help="local model: keep it loaded in a worker for this long after the answer "
-        "(default: TELEPRINTER_KEEP_ALIVE, else 300; 0: load it in this process, no worker)",
-    )
-
-
-def uses_worker(options: Any, keep_alive: float) -> bool:
-    """The local provider with a keep-alive, on a system with Unix sockets."""
-    if options.provider != "local" or keep_alive <= 0:
-        return False
-    from teleprinter.worker.client import available
-
-    return available()
-
-
-def worker_paths() -> Any:
-    from teleprinter.config import worker_directory
-    from teleprinter.worker.paths import WorkerPaths
-
-    return WorkerPaths(worker_directory())
-
-
-def notice(text: str) -> None:
-    """One line on stderr, the way the CLI says things that are not errors."""
-    sys.stderr.write(f"teleprinter: {text}\n")
-    sys.stderr.flush()
-
-
-def worker_request(options: Any, prompt: str, system: str | None) -> Any:
-    """The completion ``LocalChatModel`` would run for this prompt, built without LangChain."""
-    from teleprinter.providers import llama_stream
-    from teleprinter.worker.source import WorkerRequest
-
-    turns = [("system", system)] if system else []
-    turns.append(("human", prompt))
-    overrides: dict[str, Any] = {}
-    if options.max_tokens is not None:
-        overrides["max_tokens"] = options.max_tokens
-    if options.temperature is not None:
-        overrides["temperature"] = options.temperature
-    args = llama_stream.completion_args(llama_stream.conversation_text(turns), **overrides)
-    return WorkerRequest(args, options.model_path or None)
-
-
-# ---------------------------------------------------------------------------------- teleprinter worker
+from teleprinter.commands.common import (
+    add_model_arguments,
+    add_redis_arguments,
+    command_parser,
+    group,
+    model_options,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    redis_target,
+    warn,
+)
 
 
 def add_parser(subparsers: Any) -> None:
     parser = command_parser(
         subparsers,
         "worker",
-        help="the local model worker: status, stop",
-        description="The worker keeps the embedded model loaded between answers (ask --keep-alive). "
-        "status shows it, stop ends it; it also stops by itself when idle.",
+        help="answer prompts from a Redis queue (batch --queue); run as many as you like",
+        description="Read prompts from the Redis queue with a consumer group and answer them, publishing each "
+        "answer's events. Without URL, TELEPRINTER_REDIS_URL is used. Runs until stopped (or --idle-exit).",
         examples=(
-            "teleprinter worker status  # its pid, loaded models, keep-alive",
-            "teleprinter worker stop  # free the memory now",
+            "teleprinter worker redis://localhost:6379/0 --provider openai -j 4  # four answers at a time",
+            "teleprinter worker --claim-after 60  # TELEPRINTER_REDIS_URL; slow models need longer",
         ),
     )
-    parser.add_argument("action", choices=("status", "stop"), help="show the running worker, or stop it")
+    parser.add_argument("url", nargs="?", metavar="URL", help="the Redis URL, e.g. redis://HOST:6379/0")
+    add_model_arguments(parser)
+    run_group = group(parser, "run")
+    run_group.add_argument(
+        "--concurrency", "-j", type=positive_int, default=1, metavar="N", help="prompts answered at once (default 1)"
+    )
+    run_group.add_argument(
+        "--claim-after", type=positive_float, default=30.0, metavar="S",
+        help="take over a prompt whose worker has been silent S seconds (default 30)",
+    )
+    run_group.add_argument(
+        "--retry-delay", type=non_negative_float, default=1.0, metavar="S",
+        help="seconds before the first retry (doubles)",
+    )
+    run_group.add_argument("--idle-exit", type=positive_float, metavar="S", help="stop after S seconds with no work")
+    run_group.add_argument("--name", metavar="NAME", help="this consumer's name in the group (default HOST-PID)")
+    add_redis_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from teleprinter.worker import protocol
-    from teleprinter.worker.client import worker_pid
+    import asyncio
 
-    paths = worker_paths()
-    pid = worker_pid(paths)
-    if pid is None:
-        sys.stdout.write(f"no worker running (socket directory {paths.directory})\n")
-        return 0
-    import socket
+    from teleprinter.batch.worker import Finished, Worker, WorkerOptions
+    from teleprinter.providers import create_model
 
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        try:
-            sock.connect(str(paths.socket))
-            protocol.send(sock, {"op": args.action, "v": protocol.VERSION})
-            reply = next(protocol.messages(sock), {})
-        except OSError as error:
-            from teleprinter.errors import ProviderError
-
-            raise ProviderError(f"the worker (pid {pid}) did not answer: {error}") from error
-    if "error" in reply:
-        from teleprinter.errors import ProviderError
-
-        raise ProviderError(str(reply["error"]))
-    if args.action == "stop":
-        sys.stdout.write(f"worker {pid} stopping\n")
-        return 0
-    status = reply.get("status", {})
-    models = ", ".join(status.get("models") or []) or "none yet"
-    sys.stdout.write(
-        f"worker {status.get('pid')}: models loaded: {models}; keep-alive {status.get('keep_alive', 0):.0f} s; "
-        f"up {status.get('uptime_s', 0):.0f} s; socket {paths.socket}\n"
+    target = redis_target(args, args.url, "worker URL")
+    model = create_model(model_options(args))
+    options = WorkerOptions(
+        concurrency=args.concurrency,
+        claim_after=args.claim_after,
+        retries=args.retries or 0,
+        retry_delay=max(0.0, args.retry_delay),
+        idle_exit=args.idle_exit,
     )
+    if args.name:
+        options.name = args.name
+
+    def report(finished: Finished) -> None:
+        detail = f": {finished.error}" if finished.error else ""
+        sys.stderr.write(f"teleprinter: [{finished.item_id}] {finished.status}{detail}\n")
+        sys.stderr.flush()
+
+    worker = Worker(target, model, options, report=report, on_warning=warn)
+    asyncio.run(worker.run())
     return 0

@@ -23,7 +23,7 @@ from teleprinter.render.region import LiveRegion
 from teleprinter.render.sanitize import sanitize
 from teleprinter.render.status import SPIN_INTERVAL, StatusLine
 from teleprinter.render.style import encode
-from teleprinter.render.terminal import Capabilities, detect, is_tty, watch_resize
+from teleprinter.render.terminal import Capabilities, detect, is_tty, query_size, watch_resize
 from teleprinter.render.writer import FRAME_INTERVAL, FrameWriter
 from teleprinter.sinks.stats import Stats, summary_line
 
@@ -47,6 +47,11 @@ class TerminalRenderer:
 
     While a run streams, the cursor is hidden and auto-wrap is off (rows are cut by us, so the
     terminal must not wrap them again); both come back when the run ends and in :meth:`close`.
+
+    Resizes: on SIGWINCH the next frame redraws at the new size. Where there is no such signal
+    (Windows) or it cannot be installed (not the main thread), every frame asks the terminal
+    its size (``size``, by default one ``os.get_terminal_size`` call), so rows are never drawn
+    wider than a terminal that shrank and cut at its margin.
     """
 
     def __init__(
@@ -62,6 +67,7 @@ class TerminalRenderer:
         interval: float = FRAME_INTERVAL,
         background: bool = True,
         watch: bool = True,
+        size: Callable[[], tuple[int, int] | None] | None = None,
     ) -> None:
         self.stream = stream
         self.capabilities = capabilities
@@ -89,7 +95,9 @@ class TerminalRenderer:
         self._resized: tuple[int, int] | None = None
         self._ends_line = True  # the text so far ends with a newline (or there is none)
         self._hidden: set[UUID] = set()
-        self._stop_watching = watch_resize(stream, self._on_resize) if watch else _nothing
+        stop = watch_resize(stream, self._on_resize) if watch else _nothing
+        self._stop_watching = stop or _nothing
+        self._poll_size = None if stop is not None else (size or (lambda: query_size(stream)))
 
     def handle(self, event: Event) -> None:
         kind = type(event)
@@ -159,6 +167,10 @@ class TerminalRenderer:
 
     def _render(self) -> str:
         parts: list[str] = []
+        if self._poll_size is not None:
+            now = self._poll_size()
+            if now is not None and now != (self.width, self.height):
+                self._resized = now
         if self._resized is not None:
             (self.width, self.height), self._resized = self._resized, None
             parts.append(self.region.clear(self.width))

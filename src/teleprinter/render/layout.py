@@ -28,7 +28,10 @@ class Spill:
     """Rows of the open block already pushed to history because the block outgrew the screen.
 
     Those rows are gone from the redrawable region; the block's later renderings skip them,
-    so they are never printed twice.
+    so they are never printed twice. Skipping by count is only right if the block's head lays
+    out the same way later, so :class:`~teleprinter.render.markdown.MarkdownLayout` uses this
+    only as a last resort (no cut point at all, e.g. an ``<html>`` block taller than the
+    screen); it commits the head of a tall block instead.
     """
 
     def __init__(self) -> None:

@@ -4,278 +4,38 @@ The layout keeps the source from the first block that is not final yet (the "tai
 parses only that with markdown-it-py each frame. CommonMark decides block structure line
 by line and never reopens a closed block; only a GFM table needs a second line (its
 delimiter row) to exist. So a block is final once the first two lines of the next block are
-complete; it is then rendered once and its source dropped. The cost of a
-frame therefore depends on the open block, not on the length of the answer. An open block
-taller than the screen spills its top rows into history (:class:`Spill`), so redrawing it
-never needs to reach above the screen.
+complete; it is then rendered once and its source dropped.
+
+A row never leaves the screen unless it is final. When the open block grows taller than the
+live region (or longer than ``CUT_AT`` characters, to bound a frame's cost), the layout
+*commits its head*: it cuts the block's source at a point where everything before is
+received in full (:mod:`teleprinter.render.cuts`), prints the head's rows once, and goes on
+with the rest as a continuation of the same block, drawn consistently with the head
+(:class:`~teleprinter.render.blocks.Continuation`: the list item's marker already drawn, the
+table's column widths, the wrapped line's hanging indent). Cuts between lines fall on row
+boundaries by construction; a cut inside a line is placed on the row break the live region
+showed when the layout can find it. Rows that left the screen are therefore never drawn
+again, and what follows them continues from exactly where they ended.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from dataclasses import replace
 
-from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from teleprinter.render.layout import Spill, indents
-from teleprinter.render.style import PLAIN, Span, Style, encode
-from teleprinter.render.wrap import cell_width, spans_width, wrap_spans
+from teleprinter.render.blocks import FRESH, BlockRenderer, Continuation, parser, table_widths
+from teleprinter.render.cuts import Cut, cut_points, forced_cut
+from teleprinter.render.layout import Spill
+from teleprinter.render.wrap import spans_width
 
-HEADINGS = {
-    "h1": Style(bold=True, underline=True, fg="35"),
-    "h2": Style(bold=True, fg="35"),
-    "h3": Style(bold=True, fg="36"),
-}
-HEADING = Style(bold=True)
-STRONG, EMPHASIS, STRIKE = Style(bold=True), Style(italic=True), Style(strike=True)
-CODE = Style(fg="36")
-LINK = Style(underline=True, fg="34")
-DIM = Style(dim=True)
-QUOTE = Style(dim=True, fg="32")
-BULLETS = ("•", "◦", "▪")
-CODE_INDENT: list[Span] = [("  ", PLAIN)]
-
-
-@dataclass(slots=True)
-class Line:
-    """One logical line before wrapping: its text and the indents of its first and later rows."""
-
-    spans: list[Span]
-    first: list[Span] = field(default_factory=list)
-    rest: list[Span] = field(default_factory=list)
-
-
-def parser() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
-
-
-class BlockRenderer:
-    """Renders one markdown-it block node into wrapped, encoded rows."""
-
-    def __init__(self, color: bool, prefix: str = "") -> None:
-        self.color = color
-        self.first, self.rest = indents(prefix)
-
-    def rows(self, node: SyntaxTreeNode, width: int) -> list[str]:
-        inner = width - spans_width(self.first)
-        out: list[str] = []
-        for line in self.lines(node, inner):
-            for row in wrap_spans(line.spans, width, [*self.first, *line.first], [*self.rest, *line.rest]):
-                out.append(encode(row, self.color) if row else "")
-        return out
-
-    def lines(self, node: SyntaxTreeNode, width: int) -> list[Line]:
-        kind = node.type
-        if kind == "paragraph":
-            return _split(inline_spans(node, PLAIN))
-        if kind == "heading":
-            return _split(inline_spans(node, HEADINGS.get(node.tag, HEADING)))
-        if kind in ("bullet_list", "ordered_list"):
-            return self._list(node, width)
-        if kind == "blockquote":
-            bar: list[Span] = [("│ ", QUOTE)]
-            return [Line(line.spans, bar + line.first, bar + line.rest) for line in self._children(node, width - 2)]
-        if kind in ("fence", "code_block"):
-            return [Line(spans, CODE_INDENT, CODE_INDENT) for spans in code_lines(node.content, node.info)]
-        if kind == "hr":
-            return [Line([("─" * max(width, 1), DIM)])]
-        if kind == "table":
-            return table_lines(node, width)
-        if kind == "html_block":
-            return [Line([(text, DIM)]) for text in node.content.rstrip("\n").split("\n")]
-        return [Line([(node.content, PLAIN)])] if node.content else []
-
-    def _children(self, node: SyntaxTreeNode, width: int, tight: bool = False) -> list[Line]:
-        out: list[Line] = []
-        for number, child in enumerate(node.children):
-            if number and not (tight and child.type != "paragraph"):
-                out.append(Line([]))
-            out.extend(self.lines(child, width))
-        return out
-
-    def _list(self, node: SyntaxTreeNode, width: int) -> list[Line]:
-        depth = _list_depth(node)
-        start = int(node.attrs.get("start", 1) or 1)
-        items = node.children
-        if node.type == "ordered_list":
-            markers = [f"{start + number}. " for number in range(len(items))]
-        else:
-            markers = [f"{BULLETS[depth % len(BULLETS)]} "] * len(items)
-        pad = max((cell_width(marker) for marker in markers), default=2)
-        out: list[Line] = []
-        for marker, item in zip(markers, items, strict=True):
-            hang: list[Span] = [(" " * pad, PLAIN)]
-            lead: list[Span] = [(marker.rjust(pad) if node.type == "ordered_list" else marker.ljust(pad), DIM)]
-            for number, line in enumerate(self._children(item, width - pad, tight=True)):
-                out.append(Line(line.spans, (lead if number == 0 else hang) + line.first, hang + line.rest))
-        return out
-
-
-def _list_depth(node: SyntaxTreeNode) -> int:
-    depth = 0
-    parent = node.parent
-    while parent is not None:
-        if parent.type in ("bullet_list", "ordered_list"):
-            depth += 1
-        parent = parent.parent
-    return depth
-
-
-def _split(spans: list[Span]) -> list[Line]:
-    """Spans with ``\\n`` in them (soft and hard breaks) as one Line per visual line."""
-    lines: list[Line] = [Line([])]
-    for text, style in spans:
-        pieces = text.split("\n")
-        for number, piece in enumerate(pieces):
-            if number:
-                lines.append(Line([]))
-            if piece:
-                lines[-1].spans.append((piece, style))
-    return lines
-
-
-def inline_spans(node: SyntaxTreeNode, style: Style) -> list[Span]:
-    """The styled text of a block's inline content."""
-    out: list[Span] = []
-    for child in node.children:
-        _inline(child, style, out)
-    return out
-
-
-def _inline(node: SyntaxTreeNode, style: Style, out: list[Span]) -> None:
-    kind = node.type
-    if kind == "text":
-        out.append((node.content, style))
-    elif kind in ("softbreak", "hardbreak"):
-        out.append(("\n", style))
-    elif kind == "code_inline":
-        out.append((node.content, style + CODE))
-    elif kind == "html_inline":
-        out.append((node.content, style + DIM))
-    elif kind == "image":
-        out.append((f"[image: {node.content}]", style + DIM))
-    elif kind == "link":
-        before = len(out)
-        for child in node.children:
-            _inline(child, style + LINK, out)
-        href = str(node.attrs.get("href", ""))
-        label = "".join(text for text, _ in out[before:])
-        if href and href not in (label, f"mailto:{label}"):
-            out.append((f" ({href})", style + DIM))
-    else:
-        extra = {"strong": STRONG, "em": EMPHASIS, "s": STRIKE}.get(kind, PLAIN)
-        for child in node.children:
-            _inline(child, style + extra, out)
-
-
-def code_lines(code: str, info: str) -> list[list[Span]]:
-    """Highlighted code, one span list per line (pygments, imported on first use)."""
-    text = code[:-1] if code.endswith("\n") else code
-    lexer = _lexer(info.split()[0] if info.strip() else "")
-    if lexer is None:
-        return [[(line, PLAIN)] if line else [] for line in text.split("\n")]
-    lines: list[list[Span]] = [[]]
-    for token_type, value in lexer.get_tokens(text):
-        style = _token_style(token_type)
-        for number, piece in enumerate(value.split("\n")):
-            if number:
-                lines.append([])
-            if piece:
-                lines[-1].append((piece, style))
-    if len(lines) > 1 and not lines[-1] and not text.endswith("\n"):
-        lines.pop()  # pygments adds a final newline
-    return lines
-
-
-@lru_cache(maxsize=64)
-def _lexer(name: str) -> Any:
-    if not name:
-        return None
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        return get_lexer_by_name(name, stripnl=False, stripall=False)
-    except ClassNotFound:
-        return None
-
-
-@lru_cache(maxsize=256)
-def _token_style(token_type: Any) -> Style:
-    from pygments import token
-
-    table = {
-        token.Comment: Style(dim=True, italic=True),
-        token.Keyword: Style(fg="35"),
-        token.String: Style(fg="32"),
-        token.Number: Style(fg="36"),
-        token.Name.Builtin: Style(fg="36"),
-        token.Name.Function: Style(fg="33"),
-        token.Name.Class: Style(bold=True, fg="33"),
-        token.Name.Decorator: Style(fg="36"),
-        token.Generic.Deleted: Style(fg="31"),
-        token.Generic.Inserted: Style(fg="32"),
-        token.Generic.Heading: Style(bold=True),
-        token.Error: Style(fg="31"),
-    }
-    while token_type is not None:
-        if token_type in table:
-            return table[token_type]
-        token_type = token_type.parent
-    return PLAIN
-
-
-def table_lines(node: SyntaxTreeNode, width: int) -> list[Line]:
-    """A table as aligned columns when it fits, else one ``a │ b │ c`` line per row, wrapped."""
-    grid: list[list[list[Span]]] = []
-    aligns: list[str] = []
-    for section in node.children:
-        for row in section.children:
-            cells = []
-            for cell in row.children:
-                style = STRONG if cell.type == "th" else PLAIN
-                spans = [(text.replace("\n", " "), s) for text, s in inline_spans(cell, style)] if cell.children else []
-                cells.append(spans)
-                if len(grid) == 0:
-                    aligns.append(str(cell.attrs.get("style", "")))
-            grid.append(cells)
-    columns = max((len(row) for row in grid), default=0)
-    widths = [max((spans_width(row[c]) for row in grid if c < len(row)), default=0) for c in range(columns)]
-    separator: Span = (" │ ", DIM)
-    if sum(widths) + 3 * max(columns - 1, 0) > width:
-        return [Line(_join([row for row in cells], separator)) for cells in grid]
-    out: list[Line] = []
-    for number, cells in enumerate(grid):
-        padded = [
-            _pad(cells[c] if c < len(cells) else [], widths[c], aligns[c] if c < len(aligns) else "")
-            for c in range(columns)
-        ]
-        out.append(Line(_join(padded, separator)))
-        if number == 0:
-            out.append(Line([("─┼─".join("─" * w for w in widths), DIM)]))
-    return out
-
-
-def _pad(spans: list[Span], width: int, align: str) -> list[Span]:
-    gap = width - spans_width(spans)
-    if "right" in align:
-        return [(" " * gap, PLAIN), *spans]
-    if "center" in align:
-        return [(" " * (gap // 2), PLAIN), *spans, (" " * (gap - gap // 2), PLAIN)]
-    return [*spans, (" " * gap, PLAIN)]
-
-
-def _join(cells: Sequence[list[Span]], separator: Span) -> list[Span]:
-    out: list[Span] = []
-    for number, cell in enumerate(cells):
-        if number:
-            out.append(separator)
-        out.extend(cell)
-    return out
+CUT_AT = 1536  # characters of source in the open block before its head is committed
+FENCE_LIVE_LINES = 8  # complete lines an open code block keeps live (re-highlighted each frame)
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+_MARKER = re.compile(r"\d+[.)]")
+_GUESSES = 4  # cuts inside a line tried for one that falls on the live region's row break
 
 
 class MarkdownLayout:
@@ -287,15 +47,17 @@ class MarkdownLayout:
         self.spill = Spill()
         self._tail = ""
         self._pending: list[str] = []
-        self._done = 0  # blocks already final in this document
-        self._continuing = False  # the tail starts with the rest of a block that was cut
+        self._done = 0  # blocks (and committed heads) already final in this document
+        self._continuing = False  # the tail starts with the rest of a block whose head was committed
+        self._context: Continuation = FRESH  # how that rest is drawn
         self._cut_at = CUT_AT
 
     def feed(self, text: str) -> None:
         self._pending.append(text)
 
     def update(self, width: int, cap: int) -> tuple[list[str], list[str]]:
-        final = self._cut(width)
+        cap = max(cap, 1)
+        final = self._cut_large(width)
         nodes = self._parse()
         complete = self._tail.count("\n")
         keep = 0  # nodes before this are final: a later block's first two lines are complete
@@ -304,20 +66,21 @@ class MarkdownLayout:
                 keep = number
                 break
         final += self._final(nodes[:keep], width)
-        live: list[str] = []
-        for number, node in enumerate(nodes[keep:]):
-            live.extend(self._block_rows(node, width, number == 0 and keep == 0))
-        spilled, live = self.spill.live(live, cap)
         if keep:
             self._drop_lines(_start(nodes[keep]))
+        live = self._rows(nodes[keep:], width)
+        if len(live) - self.spill.count > cap:
+            final += self._make_room(width, cap)
+            live = self._rows(self._parse(), width)
+        spilled, live = self.spill.live(live, cap)
         return final + spilled, live
 
     def finish(self, width: int) -> list[str]:
-        nodes = self._parse()
-        rows = self._final(nodes, width)
+        rows = self._final(self._parse(), width)
         self._tail = ""
         self._done = 0
         self._continuing = False
+        self._context = FRESH
         self._cut_at = CUT_AT
         self.spill.count = 0
         return rows
@@ -331,43 +94,159 @@ class MarkdownLayout:
             return []
         return list(SyntaxTreeNode(self.md.parse(source)).children)
 
+    def _rows(self, nodes: Sequence[SyntaxTreeNode], width: int) -> list[str]:
+        rows: list[str] = []
+        for number, node in enumerate(nodes):
+            rows.extend(self._block_rows(node, width, number == 0))
+        return rows
+
     def _final(self, nodes: Sequence[SyntaxTreeNode], width: int) -> list[str]:
         rows: list[str] = []
         for number, node in enumerate(nodes):
             rows.extend(self.spill.close(self._block_rows(node, width, number == 0)))
             self._done += 1
             self._continuing = False
+            self._context = FRESH
         return rows
 
-    def _block_rows(self, node: SyntaxTreeNode, width: int, first_in_tail: bool) -> list[str]:
-        rows = self.blocks.rows(node, width)
+    def _block_rows(
+        self, node: SyntaxTreeNode, width: int, first_in_tail: bool, context: Continuation | None = None
+    ) -> list[str]:
+        continuing = first_in_tail and self._continuing
+        if context is None:
+            context = self._context if continuing else FRESH
+        rows = self.blocks.rows(node, width, context)
         separated = not first_in_tail or (self._done > 0 and not self._continuing)
         return ["", *rows] if separated else rows
 
-    def _cut(self, width: int) -> list[str]:
+    # -- committing the head of the open block --
+
+    def _cut_large(self, width: int) -> list[str]:
         """Commit the head of one huge open block, so a frame never re-renders more than ~CUT_AT characters.
 
-        The block is cut where the rest parses as the same kind of block (between lines of a
-        paragraph, quote or code block, between list items, or between two words of a long
-        line). Inline markup that spans the cut loses its style; that is the price of not
-        freezing on a 50 KB code block.
+        An open code block commits its complete lines sooner (past ``FENCE_LIVE_LINES``): highlighting
+        is the costliest part of a frame, and a complete code line is drawn the same way whatever
+        follows it (only a multi-line string's colour can differ across a cut, never its text).
         """
-        if len(self._tail) + sum(map(len, self._pending)) < self._cut_at:
+        size = len(self._tail) + sum(map(len, self._pending))
+        if size < self._cut_at and not self._long_fence():
             return []
         nodes = self._parse()
-        point = _cut_point(nodes[0], self._tail) if len(nodes) == 1 else None  # several: update() commits
-        if point is None:
+        rows = self._commit_head(nodes[0], width, None) if len(nodes) == 1 else None  # several: update() commits
+        if rows is None:
             self._cut_at = len(self._tail) + CUT_AT // 4  # try again once more text has come
             return []
-        position, opener = point
-        rows: list[str] = []
-        for node in self._parse(self._tail[:position]):
-            rows.extend(self.spill.close(self._block_rows(node, width, True)))
-            self._done += 1
-            self._continuing = True
-        self._tail = opener + self._tail[position:]
         self._cut_at = CUT_AT
         return rows
+
+    def _long_fence(self) -> bool:
+        if not self._tail.lstrip(" ").startswith(("```", "~~~")):
+            return False
+        lines = self._tail.count("\n") + sum(piece.count("\n") for piece in self._pending)
+        return lines > FENCE_LIVE_LINES + 1
+
+    def _make_room(self, width: int, cap: int) -> list[str]:
+        """The live rows outgrew ``cap``: commit finished-looking blocks, then the open block's head."""
+        nodes = self._parse()
+        rows: list[str] = []
+        if len(nodes) > 1:
+            rows += self._final(nodes[:-1], width)
+            self._drop_lines(_start(nodes[-1]))
+            nodes = self._parse()
+            if len(self._rows(nodes, width)) - self.spill.count <= cap:
+                return rows
+        if len(nodes) == 1:
+            committed = self._commit_head(nodes[0], width, cap)
+            if committed is None or len(self._rows(self._parse(), width)) - self.spill.count > cap:
+                committed = (committed or []) + (self._force(width) or [])
+            rows += committed
+        return rows
+
+    def _force(self, width: int) -> list[str] | None:
+        """No clean cut leaves the block short enough: cut inside a word (see ``cuts.forced_cut``)."""
+        nodes = self._parse()
+        if len(nodes) != 1:
+            return None
+        cut = forced_cut(nodes[0], self._tail, max(width // 2, 1))
+        head = self._head(cut) if cut is not None else None
+        if head is None:
+            return None
+        return self._commit(head[0], head[1], nodes[0], width)
+
+    def _commit_head(self, node: SyntaxTreeNode, width: int, cap: int | None) -> list[str] | None:
+        """Cut ``node`` (the only block in the tail), print its head, keep the rest as the tail."""
+        cuts = cut_points(node, self._tail)
+        if not cuts:
+            return None
+        context = self._context if self._continuing else FRESH
+        if node.type == "table" and context.table_widths is None:
+            context = replace(context, table_widths=table_widths(node, self._inner(width)))
+        chosen = self._choose(cuts, node, width, context, cap)
+        if chosen is None:
+            return None
+        return self._commit(chosen[0], chosen[1], node, width)
+
+    def _commit(self, cut: Cut, head: SyntaxTreeNode, node: SyntaxTreeNode, width: int) -> list[str]:
+        """Print ``head`` (the block before ``cut``) for good; the rest becomes the tail."""
+        context = self._context if self._continuing else FRESH
+        if node.type == "table" and context.table_widths is None:
+            context = replace(context, table_widths=table_widths(node, self._inner(width)))
+        rows = self.spill.close(self._block_rows(head, width, True, context))
+        self._done += 1
+        self._continuing = True
+        self._context = cut.context
+        if node.type == "table":
+            self._context = replace(cut.context, table_widths=context.table_widths, table_header=False)
+        self._tail = cut.opener + self._tail[cut.position :]
+        return rows
+
+    def _choose(
+        self, cuts: list[Cut], node: SyntaxTreeNode, width: int, context: Continuation, cap: int | None
+    ) -> tuple[Cut, SyntaxTreeNode] | None:
+        """The latest line cut if it leaves few enough rows live, else a cut inside the last line."""
+        lines = [cut for cut in cuts if not cut.mid_line]
+        gaps = [cut for cut in cuts if cut.mid_line]
+        best: tuple[Cut, SyntaxTreeNode] | None = None
+        if lines:
+            best = self._head(lines[-1])
+            if best is not None and (not gaps or cap is None):
+                return best
+        if not gaps:
+            return best
+        full = self.blocks.rows(node, width, context)
+        if best is not None and cap is not None and len(full) - len(self.blocks.rows(best[1], width, context)) <= cap:
+            return best
+        for cut in self._guess(gaps, full):
+            head = self._head(cut)
+            if head is None:
+                continue
+            rows = self.blocks.rows(head[1], width, context)
+            if len(rows) < len(full) and rows == full[: len(rows)]:
+                return head
+        later = [cut for cut in gaps if cut.position > (best[0].position if best else -1)]
+        return self._head(later[-1]) if later else best
+
+    def _guess(self, gaps: list[Cut], full: list[str]) -> list[Cut]:
+        """The gaps whose words before them match a row break near the end of the live rows."""
+        start = self._tail.rfind("\n", 0, gaps[0].position) + 1
+        end = self._tail.find("\n", start)
+        total = _source_words(self._tail[start : end if end >= 0 else len(self._tail)])
+        counts = [_source_words(self._tail[start : cut.position]) for cut in gaps]
+        guesses: list[Cut] = []
+        after = 0
+        for row in reversed(full[-_GUESSES:]):
+            after += _visible_words(row, False)
+            matches = [cut for cut, count in zip(gaps, counts, strict=True) if count == total - after]
+            guesses.extend(matches[-1:])
+        return guesses
+
+    def _head(self, cut: Cut) -> tuple[Cut, SyntaxTreeNode] | None:
+        """The head before ``cut`` as one block, or None when it does not parse as one."""
+        nodes = self._parse(self._tail[: cut.position])
+        return (cut, nodes[0]) if len(nodes) == 1 else None
+
+    def _inner(self, width: int) -> int:
+        return width - spans_width(self.blocks.first)
 
     def _drop_lines(self, line: int) -> None:
         position = 0
@@ -376,37 +255,17 @@ class MarkdownLayout:
         self._tail = self._tail[position:]
 
 
-CUT_AT = 1536  # characters of source in the open block before its head is committed
-_KEEP = 64  # characters after an in-line cut, so the word being typed is not cut
-_LETTER_START = re.compile(r"[^\W\d_]")
-# a space after text and before a letter, or before a number that cannot start an ordered list item
-_WORD_GAP = re.compile(r"(?<=\S) (?=[^\W\d_]|\d+(?![\d.)]))")
+def _visible_words(row: str, first_row: bool) -> int:
+    """Words of a drawn row, leaving out decoration (bars, bullets, a list marker at its start)."""
+    words = [word for word in _SGR.sub("", row).split() if any(c.isalnum() for c in word)]
+    if first_row and words and _MARKER.fullmatch(words[0]):
+        words = words[1:]
+    return len(words)
 
 
-def _cut_point(node: SyntaxTreeNode, tail: str) -> tuple[int, str] | None:
-    """Where the open block can be cut (an offset into ``tail``) and what the rest must start with."""
-    lines = tail.split("\n")
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
-    last = len(lines) - 2  # the last complete line
-    kind = node.type
-    if kind == "fence":
-        return (offsets[last], lines[0] + "\n") if last >= 2 else None
-    if kind in ("bullet_list", "ordered_list"):
-        starts = [_start(item) for item in node.children[1:]]
-        usable = [line for line in starts if line <= last]
-        return (offsets[usable[-1]], "") if usable else None
-    if kind == "blockquote":
-        usable = [n for n in range(1, last + 1) if lines[n].startswith(">")]
-        return (offsets[usable[-1]], "") if usable else None
-    if kind != "paragraph":
-        return None
-    usable = [n for n in range(1, last + 1) if _LETTER_START.match(lines[n])]
-    if usable:
-        return offsets[usable[-1]], ""
-    gaps = [match.end() for match in _WORD_GAP.finditer(tail, 0, max(len(tail) - _KEEP, 0))]
-    return (gaps[-1], "") if gaps else None
+def _source_words(text: str) -> int:
+    """Words of Markdown source as they will be drawn: a link's destination is one more word."""
+    return sum(1 for word in text.split() if any(c.isalnum() for c in word)) + text.count("](")
 
 
 def _start(node: SyntaxTreeNode) -> int:

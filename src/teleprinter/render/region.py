@@ -6,6 +6,12 @@ then redraws the live rows and the status line. Every row starts with an erase o
 so nothing of the previous frame survives, and the number of redrawable rows is kept below
 the screen height, so moving up never hits the top of the screen (the cause of rich's
 duplicated lines in scrollback).
+
+Rows left over from a taller previous frame are erased one by one (``EL 2`` on each, moving
+down with ``CUD``), never with "erase to the end of the screen": when the region starts in the
+top-left corner (after ``clear``), ``ED 0`` there is a screen clear to tmux (``scroll-on-clear``,
+its default) and GNU screen's history logic, which copy the whole screen into history and so
+show the answer twice. ``CUD`` never scrolls, and the rows it crosses were drawn by us.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import re
 from teleprinter.render.wrap import cell_width
 
 ERASE_LINE = "\x1b[2K"
-ERASE_BELOW = "\x1b[J"
+DOWN = "\x1b[B"
 
 
 class LiveRegion:
@@ -29,8 +35,7 @@ class LiveRegion:
         """The bytes of one frame; ``status`` (if any) is drawn as the last row."""
         parts = [self._home()]
         below = [*live, status] if status is not None else live
-        if len(final) + len(below) < self.drawn:
-            parts.append(ERASE_BELOW)
+        leftover = self.drawn - len(final) - len(below)
         for row in final:
             parts.append(ERASE_LINE)
             parts.append(row)
@@ -40,6 +45,8 @@ class LiveRegion:
                 parts.append("\r\n")
             parts.append(ERASE_LINE)
             parts.append(row)
+        if leftover > 0:
+            parts.append(erase_rows(leftover, below_cursor=bool(below)))
         self.drawn = len(below)
         self._rows = below
         return "".join(parts)
@@ -53,15 +60,29 @@ class LiveRegion:
         """
         if self.drawn and width:
             self.drawn = sum(max(1, -(-_visible_cells(row) // width)) for row in self._rows)
-        home = self._home()
+        drawn, home = self.drawn, self._home()
         self.drawn = 0
         self._rows = []
-        return home + ERASE_BELOW if home else ""
+        return home + erase_rows(drawn, below_cursor=False) if drawn else ""
 
     def _home(self) -> str:
         if self.drawn == 0:
             return ""
         return "\r" if self.drawn == 1 else f"\r\x1b[{self.drawn - 1}A"
+
+
+def erase_rows(count: int, *, below_cursor: bool) -> str:
+    """Erase ``count`` rows line by line and come back: from the row under the cursor
+    (``below_cursor``) or from the cursor's own row; the cursor ends where it started."""
+    parts = []
+    for number in range(count):
+        if number or below_cursor:
+            parts.append(DOWN)
+        parts.append(ERASE_LINE)
+    moved = count if below_cursor else count - 1
+    if moved:
+        parts.append(f"\x1b[{moved}A")
+    return "".join(parts)
 
 
 _SGR = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

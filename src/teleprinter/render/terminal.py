@@ -65,10 +65,15 @@ def color_enabled(mode: str, environ: Mapping[str, str], tty: bool) -> bool:
 
 def terminal_size(stream: Any) -> tuple[int, int]:
     """Columns and lines of the terminal behind ``stream``, or 80x24 when it has none."""
+    return query_size(stream) or DEFAULT_SIZE
+
+
+def query_size(stream: Any) -> tuple[int, int] | None:
+    """Columns and lines of the terminal behind ``stream``, or None when it is not one (cheap: one ioctl)."""
     try:
         size = os.get_terminal_size(stream.fileno())
     except (AttributeError, ValueError, OSError):
-        return DEFAULT_SIZE
+        return None
     return (size.columns or DEFAULT_SIZE[0], size.lines or DEFAULT_SIZE[1])
 
 
@@ -147,15 +152,16 @@ def _read_reply(fd: int, timeout: float) -> bytes:
 ResizeCallback = Callable[[int, int], None]
 
 
-def watch_resize(stream: Any, callback: ResizeCallback) -> Callable[[], None]:
+def watch_resize(stream: Any, callback: ResizeCallback) -> Callable[[], None] | None:
     """Call ``callback(columns, lines)`` on SIGWINCH; returns a function that stops watching.
 
-    The previous handler is chained and restored. Outside the main thread, or where SIGWINCH
-    does not exist, this does nothing (the size then stays what ``detect`` found).
+    The previous handler is chained and restored. Where SIGWINCH does not exist (Windows) or
+    outside the main thread this returns None: the caller must then check the size itself
+    (the renderer does, once per frame, with :func:`query_size`).
     """
     sigwinch = getattr(signal, "SIGWINCH", None)
     if sigwinch is None:
-        return lambda: None
+        return None
     try:
         previous = signal.getsignal(sigwinch)
 
@@ -166,7 +172,7 @@ def watch_resize(stream: Any, callback: ResizeCallback) -> Callable[[], None]:
 
         signal.signal(sigwinch, on_resize)
     except ValueError:  # not the main thread
-        return lambda: None
+        return None
 
     def stop() -> None:
         try:

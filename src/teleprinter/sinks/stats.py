@@ -28,6 +28,7 @@ class RunStats:
     usage: dict[str, Any] | None = None
     gaps: list[float] = field(default_factory=list)
     failed: bool = False
+    finish_reason: str | None = None  # as the provider gave it: "stop", "length", "content_filter"...
 
     @property
     def output_tokens(self) -> int:
@@ -100,6 +101,7 @@ class Stats:
             run = self._run(event.run_id)
             run.ended = event.time
             run.usage = event.usage  # type: ignore[union-attr]
+            run.finish_reason = event.finish_reason  # type: ignore[union-attr]
         elif kind is RunFailed:
             run = self._run(event.run_id)
             run.ended = event.time

@@ -203,7 +203,7 @@ class Worker:
         if request is None:
             return
         if request.get("v") != protocol.VERSION:
-            hint = "stop the running worker (teleprinter worker stop); the next call starts a matching one"
+            hint = "stop the running model worker (teleprinter model stop); the next call starts a matching one"
             protocol.send(conn, {"error": f"the model worker speaks protocol v{protocol.VERSION}", "hint": hint})
             return
         op = request.get("op")

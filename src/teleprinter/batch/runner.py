@@ -1,41 +1,28 @@
-"""Run many prompts through one chat model, a few at a time, each answer streamed to its own output.
+"""The local backend: many prompts through one chat model, a few at a time, each answer to its own output.
 
-Outputs are either files (``<id>.txt`` in a folder, written as ``<id>.txt.part`` and renamed
-only when the answer is complete, so a later run can trust that an existing ``<id>.txt`` is
-whole and skip it) or whole lines on one shared stream, each prefixed with its prompt's id, so
-concurrent answers never interleave inside a line.
+Outputs (:mod:`teleprinter.batch.outputs`) are files in a folder, so a later run skips what is
+complete, or ``[id] line`` lines on one stream. The outcomes, the :class:`Monitor` protocol and
+the summary table are shared with the Redis backend (:mod:`teleprinter.batch.queue`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from teleprinter import private
-from teleprinter.errors import ConfigError
+from teleprinter.batch.items import BatchItem
+from teleprinter.batch.outputs import FileOutput, LineWriter, Output, PrefixedLines, is_complete
 from teleprinter.events import Event, Token
 from teleprinter.sinks.stats import RunStats, Stats
-from teleprinter.textfile import read_user_text
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-PART_SUFFIX = ".part"
-
-
-@dataclass(frozen=True, slots=True)
-class BatchItem:
-    """One prompt of the batch; ``id`` names its output file and prefixes its lines."""
-
-    id: str
-    prompt: str
 
 
 @dataclass(slots=True)
@@ -52,156 +39,6 @@ class Outcome:
     @property
     def succeeded(self) -> bool:
         return self.status in ("ok", "skipped")
-
-
-# -- reading the prompts --------------------------------------------------------------------
-
-
-def parse_prompts(text: str, source: str = "prompts") -> list[BatchItem]:
-    """Prompts one per line, or JSON lines with ``prompt`` and optional ``id``.
-
-    A file whose first non-empty line is a JSON object is read as JSON lines; otherwise each
-    non-empty line is a prompt whose id is its line number (zero-padded so files sort).
-    """
-    lines = text.splitlines()
-    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
-    if not numbered:
-        raise ConfigError(f"{source} holds no prompt", "write one prompt per line")
-    if numbered[0][1].lstrip().startswith("{"):
-        items = [_json_item(number, line, source) for number, line in numbered]
-    else:
-        width = len(str(len(lines)))
-        items = [BatchItem(f"{number:0{width}d}", line.strip()) for number, line in numbered]
-    _check_unique(items, source)
-    return items
-
-
-def _json_item(number: int, line: str, source: str) -> BatchItem:
-    try:
-        record = json.loads(line)
-    except ValueError as error:
-        raise ConfigError(f"{source} line {number} is not JSON: {error.args[0]}") from error
-    if not isinstance(record, dict) or not isinstance(record.get("prompt"), str) or not record["prompt"].strip():
-        raise ConfigError(f"{source} line {number} has no \"prompt\" text", 'write {"prompt": "...", "id": "..."}')
-    raw_id = record.get("id", number)
-    if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
-        raise ConfigError(f"{source} line {number}: \"id\" must be a string or a number")
-    return BatchItem(_safe_id(str(raw_id), number, source), record["prompt"])
-
-
-def _safe_id(raw: str, number: int, source: str) -> str:
-    """Ids become file names: no path separators, no hidden or special names."""
-    if not raw or raw in (".", "..") or raw.startswith(".") or any(c in raw for c in "/\\\0\n\r") or len(raw) > 200:
-        raise ConfigError(f"{source} line {number}: id {raw!r} cannot be a file name", "use letters, digits, - and _")
-    return raw
-
-
-def _check_unique(items: Sequence[BatchItem], source: str) -> None:
-    seen: set[str] = set()
-    for item in items:
-        if item.id in seen:
-            raise ConfigError(f"{source}: the id {item.id!r} is used twice", "give every prompt its own id")
-        seen.add(item.id)
-
-
-def read_prompts(path: str | Path) -> list[BatchItem]:
-    return parse_prompts(read_user_text(path, "prompt file"), str(path))
-
-
-# -- outputs --------------------------------------------------------------------------------
-
-
-class Output(Protocol):
-    """Where one attempt's answer goes: a sink, then ``commit`` (complete) or ``abort``."""
-
-    def handle(self, event: Event) -> None: ...
-
-    def commit(self) -> None: ...
-
-    def abort(self) -> None: ...
-
-
-class FileOutput:
-    """``<id>.txt.part`` while streaming, renamed to ``<id>.txt`` once complete."""
-
-    def __init__(self, folder: Path, item_id: str) -> None:
-        self.final = folder / f"{item_id}.txt"
-        self.partial = folder / f"{item_id}.txt{PART_SUFFIX}"
-        # line-buffered: a crash or Ctrl-C loses at most the line being written
-        self._file: IO[str] | None = private.open_text(self.partial, "w", buffering=1)  # 0600 when new
-
-    def handle(self, event: Event) -> None:
-        if type(event) is Token and event.text and self._file is not None:
-            self._file.write(event.text)
-
-    def commit(self) -> None:
-        self._close()
-        private.replace(self.partial, self.final)
-
-    def abort(self) -> None:
-        """Keep what arrived in the ``.part`` file; it never passes for a complete answer."""
-        self._close()
-
-    def _close(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
-
-
-def is_complete(folder: Path, item: BatchItem) -> bool:
-    return (folder / f"{item.id}.txt").is_file()
-
-
-class LineWriter:
-    """One shared stream; every write is whole lines, so answers never mix inside a line."""
-
-    def __init__(
-        self,
-        stream: IO[str],
-        printer: Callable[[str], None] | None = None,
-        clean: Callable[[str], str] | None = None,
-    ) -> None:
-        self.stream = stream
-        self._printer = printer
-        self._clean = clean  # on a terminal: neutralise control characters from the model
-        self._lock = threading.Lock()
-
-    def write_lines(self, text: str) -> None:
-        if self._clean is not None:
-            text = self._clean(text)
-        with self._lock:
-            if self._printer is not None:
-                self._printer(text)
-            else:
-                self.stream.write(text)
-                self.stream.flush()
-
-
-class PrefixedLines:
-    """An answer as ``[id] line`` lines on a :class:`LineWriter`; a partial line waits for its end."""
-
-    def __init__(self, writer: LineWriter, item_id: str) -> None:
-        self.writer = writer
-        self.prefix = f"[{item_id}] "
-        self._pending = ""
-
-    def handle(self, event: Event) -> None:
-        if type(event) is not Token or not event.text:
-            return
-        text = self._pending + event.text
-        head, newline, self._pending = text.rpartition("\n")
-        if newline:
-            self.writer.write_lines("".join(f"{self.prefix}{line}\n" for line in head.split("\n")))
-
-    def commit(self) -> None:
-        if self._pending:
-            self.writer.write_lines(f"{self.prefix}{self._pending}\n")
-            self._pending = ""
-
-    def abort(self) -> None:
-        self.commit()
 
 
 # -- progress reporting ---------------------------------------------------------------------
@@ -251,6 +88,8 @@ class BatchOptions:
     retry_delay: float = 1.0
     out_dir: Path | None = None
     system: str | None = None
+    sinks: tuple[Any, ...] = ()
+    """More sinks for every prompt's events (``--publish``)."""
 
 
 async def arun_batch(
@@ -305,6 +144,8 @@ async def _run_item(
         monitor.started(outcome.item, attempt)
         try:
             await _attempt(outcome, model, options, writer, monitor, stats)
+        except BrokenPipeError:
+            raise  # stdout closed (``| head``): the reader is gone, so the whole batch ends, quietly
         except Exception as error:
             outcome.error = _describe(error)
             if attempt <= options.retries:
@@ -333,7 +174,7 @@ async def _attempt(
     item = outcome.item
     output: Output = FileOutput(options.out_dir, item.id) if options.out_dir else PrefixedLines(_need(writer), item.id)
     run_id = outcome.run_id = uuid4()
-    handler = EventCallbackHandler(output, stats, _MonitorSink(monitor, item), raise_error=True)
+    handler = EventCallbackHandler(output, stats, _MonitorSink(monitor, item), *options.sinks, raise_error=True)
     config: Any = {"callbacks": [handler], "run_id": run_id, "run_name": f"batch {item.id}"}
     try:
         async for _chunk in model.astream(build_messages(item.prompt, options.system), config=config):

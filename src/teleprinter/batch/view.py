@@ -14,7 +14,9 @@ from typing import IO
 
 from wcwidth import wcwidth
 
-from teleprinter.batch import BatchItem, Monitor, Outcome
+from teleprinter.batch.items import BatchItem
+from teleprinter.batch.runner import Monitor, Outcome
+from teleprinter.render.region import erase_rows
 
 FRAME_INTERVAL = 0.05
 
@@ -141,8 +143,8 @@ class LiveView(Monitor):
         if not self._drawn:
             return ""
         up = f"\x1b[{self._drawn - 1}A" if self._drawn > 1 else ""
-        self._drawn = 0
-        return "\r" + up + "\x1b[J"
+        drawn, self._drawn = self._drawn, 0
+        return "\r" + up + erase_rows(drawn, below_cursor=False)  # never ED from home: tmux copies it to history
 
     def draw(self) -> None:
         if self._closed:
