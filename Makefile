@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PROMPT ?= What is the capital of France?
+# Peers measured beside teleprinter (benchmarks/bench_peers.py): their own venv, never runtime deps
+BENCH_VENV ?= .venv-bench
+BENCH_PEERS := streamdown textual llm llm-gguf shell-gpt pyte
 
-.PHONY: ask test lint typecheck bench bench-quick clean pictures test-services
+.PHONY: ask test lint typecheck bench bench-quick bench-tools clean pictures test-services
 
 # scripts/setup.py (system python3, standard library only) creates the venv and runs pip, one line
 # per step, a heartbeat while llama.cpp compiles, and one line naming what is missing on failure.
@@ -41,7 +44,7 @@ test-services:
 		fi; \
 	fi
 
-test: $(VENV)/.installed-dev test-services
+test: $(VENV)/.installed-dev test-services $(BENCH_VENV)/.installed  # the benchmarks' smoke test runs the peers too
 	@echo "ruff: lint src tests benchmarks examples scripts"
 	@$(BIN)/ruff check src tests benchmarks examples scripts
 	@echo "mypy --strict src"
@@ -51,7 +54,7 @@ test: $(VENV)/.installed-dev test-services
 	@printf '%s\n' "" "Try next:" \
 	  '  make ask                       stream an answer from the embedded model' \
 	  '  make pictures                  redraw the README screenshots from the recordings in tests/data' \
-	  '  make bench-quick               teleprinter against its baselines, about 2 minutes'
+	  '  make bench-quick               teleprinter against its baselines and its peers, a few minutes'
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples scripts
@@ -61,14 +64,24 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
 	@$(PYTHON) scripts/setup.py --venv $(VENV) --extras dev,bench
 	@touch $@
 
-bench: $(VENV)/.installed-bench
+$(BENCH_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet $(BENCH_PEERS)
+	touch $@
+
+# valgrind (callgrind) gives the instruction counts beside the per-token timings
+bench-tools:
+	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
+
+bench: $(VENV)/.installed-bench $(BENCH_VENV)/.installed bench-tools
 	$(BIN)/python -m benchmarks
 
-bench-quick: $(VENV)/.installed-bench
+bench-quick: $(VENV)/.installed-bench $(BENCH_VENV)/.installed bench-tools
 	$(BIN)/python -m benchmarks --quick
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 pictures: $(VENV)/.installed-dev
 	$(BIN)/python scripts/pictures.py

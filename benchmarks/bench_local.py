@@ -254,7 +254,8 @@ def cli_commands(model: Any, llama: Any, max_tokens: int) -> tuple[list[str], li
     args["max_tokens"] = max_tokens
     settings = {"n_ctx": llama.n_ctx(), "n_threads": llama.n_threads, "n_threads_batch": llama.n_threads_batch}
     raw_command = [sys.executable, "-c", RAW_SCRIPT, llama.model_path, json.dumps(settings), json.dumps(args)]
-    own_command = [*teleprinter_command(), "ask", COUNT_PROMPT, "--max-tokens", str(max_tokens)]
+    # --keep-alive 0: the in-process path, model loaded in the ask process (bench_worker measures the worker)
+    own_command = [*teleprinter_command(), "ask", COUNT_PROMPT, "--max-tokens", str(max_tokens), "--keep-alive", "0"]
     return raw_command, own_command
 
 

@@ -67,7 +67,9 @@ CHART_NAME = "BENCHMARKS.png"
 CHART_LINK = f"![teleprinter against its baselines: the ratio of each benchmark, log scale]({CHART_NAME})"
 """The chart of the ratios (``benchmarks/charts.py``): written next to BENCHMARKS.md, shown under its introduction."""
 
-BENCHMARKS: tuple[str, ...] = ("startup", "local", "callbacks", "render", "memory", "relay")
+BENCHMARKS: tuple[str, ...] = (
+    "startup", "local", "worker", "llm", "callbacks", "render", "peers", "sgpt", "memory", "relay",
+)
 """The fixed list, in run order; module ``benchmarks.bench_<name>``."""
 
 TELEPRINTER = "teleprinter"

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ["TELEPRINTER_KEEP_ALIVE"] = "0"
+"""No test leaves a model worker running: a CLI started by any test loads the model in-process,
+whatever environment it was given; tests/worker gives its workers a private runtime directory."""
 TELEPRINTER = [sys.executable, "-m", "teleprinter"]
 
 
@@ -36,7 +39,8 @@ def cli_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(provider) and not is_secret_name(k) and not url_password(v)
     }
-    env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1"})
+    # no model worker left behind by a test: the worker's own tests (tests/worker) turn it on
+    env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "TELEPRINTER_KEEP_ALIVE": "0"})
     env.update(extra)
     return env
 

@@ -17,7 +17,7 @@ from benchmarks.harness import Outcome, check_row, make_row, normalise_row
 
 from tests.secret_scan import secret
 
-SLOW = {"local"}  # runs the embedded model
+SLOW = {"local", "worker", "llm"}  # runs the embedded model
 FAKE_KEY = secret("sk-bench-scan-1f2e3d4c5b6a7980")
 FAKE_REDIS = f"rediss://team:{secret('bench-redis-pw-42')}@redis.internal:6380"
 

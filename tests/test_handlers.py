@@ -114,3 +114,19 @@ def test_handlers_work_under_async_runs() -> None:
     assert asyncio.run(go()) == "async text\nhere"
     assert out.getvalue() == "> async text\n> here"
     assert accumulator.get_text() == "async text\nhere"
+
+
+class ClosedStream(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError("the reader went away")
+
+
+def test_streaming_handler_on_a_failing_stream_goes_on_or_raises_as_asked() -> None:
+    quiet = StreamingStdOutCallbackHandler(stream=ClosedStream())
+    pieces = [c.content for c in replay("abcdefgh").stream("hi", config={"callbacks": [quiet]})]
+    assert "".join(map(str, pieces)) == "abcdefgh"  # the stream went on
+    assert quiet.sink_errors == 3 and quiet.tokens_seen == 3
+    loud = StreamingStdOutCallbackHandler(stream=ClosedStream(), raise_error=True)
+    with pytest.raises(BrokenPipeError):
+        for _ in replay("abcdefgh").stream("hi", config={"callbacks": [loud]}):
+            pass

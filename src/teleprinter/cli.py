@@ -11,8 +11,12 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
+
+IMPORTED = time.perf_counter()
+"""When this module was imported: the end of Python's start-up in ``--debug``'s timeline."""
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 DESCRIPTION = "Stream LangChain chat-model answers to the terminal, token by token."
@@ -63,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import chat as chat_command
     from teleprinter.commands import completion as completion_command
     from teleprinter.commands import doctor as doctor_command
+    from teleprinter.commands import local_worker as model_command
     from teleprinter.commands import run as run_command
     from teleprinter.commands import watch as watch_command
     from teleprinter.commands import worker as worker_command
@@ -89,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch_command.add_parser(subparsers)
     worker_command.add_parser(subparsers)
     completion_command.add_parser(subparsers)
+    model_command.add_parser(subparsers)
     return parser
 
 
@@ -202,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     _configure_logging(args.debug)
     _replace_unencodable()
+    if args.debug:
+        from teleprinter import timeline
+
+        timeline.start().mark("python start-up", at=IMPORTED)
     return _run(args)
 
 

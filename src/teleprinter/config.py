@@ -31,11 +31,13 @@ PROVIDER = "TELEPRINTER_PROVIDER"
 MODEL = "TELEPRINTER_MODEL"
 TIMEOUT = "TELEPRINTER_TIMEOUT"
 RETRIES = "TELEPRINTER_RETRIES"
+KEEP_ALIVE = "TELEPRINTER_KEEP_ALIVE"
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RETRIES = 2
 MAX_RETRIES = 10
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_KEEP_ALIVE = 300.0
 
 _API_VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-[a-z]+)?$")
 SETTINGS_HINT = "set it in .env, the environment or a flag; `teleprinter doctor` checks each setting"
@@ -110,6 +112,49 @@ def terminal_environment(environ: Mapping[str, str] | None = None) -> dict[str, 
     """The variables the renderer needs to decide on colour and terminal type."""
     env = os.environ if environ is None else environ
     return {key: env[key] for key in ("NO_COLOR", "FORCE_COLOR", "TERM", "COLORTERM", "TERM_PROGRAM") if key in env}
+
+
+def keep_alive(settings: Settings, flag: float | None = None) -> float:
+    """Seconds the local model worker stays warm after an answer: ``--keep-alive``, else
+    ``TELEPRINTER_KEEP_ALIVE``, else 300; 0 means no worker (the model loads in the process).
+
+    Raises :class:`ConfigError` when ``TELEPRINTER_KEEP_ALIVE`` is not a number of seconds >= 0.
+    """
+    if flag is not None:
+        return flag
+    value = settings.get(KEEP_ALIVE)
+    if value is None:
+        return DEFAULT_KEEP_ALIVE
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"{KEEP_ALIVE} {value!r} is not a number of seconds (0 or more)", SETTINGS_HINT)
+    return seconds
+
+
+def worker_directory(environ: Mapping[str, str] | None = None, uid: int | None = None) -> Path:
+    """The private directory of the local model worker's socket, lock and log.
+
+    ``$XDG_RUNTIME_DIR/teleprinter`` when ``XDG_RUNTIME_DIR`` is an absolute directory owned by
+    this user and closed to others (mode 0700, as the XDG spec requires); otherwise
+    ``worker-UID`` under the user cache directory (platformdirs). The caller creates it 0700
+    (:func:`teleprinter.worker.paths.private_directory`).
+    """
+    env = os.environ if environ is None else environ
+    uid = os.geteuid() if uid is None else uid
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime):
+        try:
+            info = os.stat(runtime)
+        except OSError:
+            info = None
+        if info is not None and info.st_uid == uid and info.st_mode & 0o077 == 0 and os.path.isdir(runtime):
+            return Path(runtime) / "teleprinter"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("teleprinter")) / f"worker-{uid}"
 
 
 def completion_requested(environ: Mapping[str, str] | None = None) -> bool:

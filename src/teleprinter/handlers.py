@@ -8,6 +8,7 @@ so their output goes through the same renderer as the CLI's.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 from uuid import UUID
 
@@ -44,6 +45,10 @@ class StreamingStdOutCallbackHandler(EventCallbackHandler):
         self.tokens_seen = 0
         self.renderer: Sink = renderer or PlainRenderer(stream or sys.stdout, prefix)
         super().__init__(self.renderer, raise_error=raise_error)
+        self._write_plain: Callable[[str], None] | None = None
+        """A plain renderer without prefix draws a token by writing its text: no event needed."""
+        if type(self.renderer) is PlainRenderer and not prefix and self.renderer.sanitize is None:
+            self._write_plain = self.renderer.write
 
     def on_llm_new_token(
         self,
@@ -57,7 +62,16 @@ class StreamingStdOutCallbackHandler(EventCallbackHandler):
         """Process each new token as it arrives."""
         if token:
             self.tokens_seen += 1
-        self.translator.token(run_id, token, chunk)  # straight to the translator: this is the hot path
+        write = self._write_plain
+        if write is None or type(token) is not str or len(self.translator.sinks) != 1:
+            self.translator.token(run_id, token, chunk)  # straight to the translator: this is the hot path
+            return
+        text = self.translator.plain_text(run_id, token, chunk)
+        if text:  # the seed's case, plain text to a stream: no event object, no fan-out
+            try:
+                write(text)
+            except Exception:
+                self.translator.sink_failed(self.renderer)
 
     def on_stream_event(self, event: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """v3 protocol events: the answer of a model whose ``_stream`` fires no tokens."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import IO, Any
 
@@ -18,6 +19,7 @@ from teleprinter.commands.common import (
     model_options,
     open_publisher,
 )
+from teleprinter.commands.local_worker import add_keep_alive_argument
 from teleprinter.errors import ConfigError
 
 
@@ -50,6 +52,13 @@ def add_parser(subparsers: Any) -> None:
         "--strict", action="store_true", help="exit 1 when the answer was cut (token limit, content filter)"
     )
     add_publish_arguments(parser)
+    add_keep_alive_argument(parser)
+    group(parser, "general").add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="tracebacks for errors, and a per-phase timeline (imports, model load, prompt evaluation, first token)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -78,10 +87,7 @@ def read_stdin(stdin: IO[str]) -> str:
 def run(args: argparse.Namespace) -> int:
     options = model_options(args)
     from teleprinter import private
-    from teleprinter.answer import build_messages, stream_answer
-    from teleprinter.config import terminal_environment
-    from teleprinter.providers import create_model
-    from teleprinter.render.console import make_renderer
+    from teleprinter.config import keep_alive
     from teleprinter.render.plain import PlainRenderer
     from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
@@ -89,9 +95,46 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.truncation import cut_notice
 
     prompt = read_prompt(args, sys.stdin)
-    model = create_model(options)
+    answer = _answer_function(args, options, prompt, keep_alive(options.settings, args.keep_alive))
     publisher = open_publisher(args)  # before the renderer: an unreachable Redis is one line, nothing drawn
-    renderer = make_renderer(
+    renderer = _renderer(args)
+    plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
+    stats = Stats()
+    with ExitStack() as stack:
+        sinks: list[Any] = [renderer]
+        if publisher is not None:
+            sinks.append(publisher)
+            stack.callback(close_publisher, publisher)
+        if args.record:
+            record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
+            sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
+        if getattr(args, "debug", False):
+            from teleprinter.timeline import FirstToken
+
+            sinks.append(FirstToken())
+        try:
+            answer(sinks, stats)
+        finally:
+            renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
+            summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
+            if not summarised and (args.stats or sys.stderr.isatty()):
+                sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last, detailed=args.stats) + "\n")
+            _print_timeline()
+    if plain_on_tty:
+        sys.stdout.write("\n")
+    notice = cut_notice(stats.last.finish_reason, answered=stats.last.chunks > 0)
+    if notice is None:
+        return 0
+    sys.stdout.flush()
+    sys.stderr.write(f"teleprinter: {notice}\n")
+    return 1 if args.strict else 0
+
+
+def _renderer(args: argparse.Namespace) -> Any:
+    from teleprinter.config import terminal_environment
+    from teleprinter.render.console import make_renderer
+
+    return make_renderer(
         sys.stdout,
         prefix=args.prefix,
         markdown=args.markdown,
@@ -101,29 +144,41 @@ def run(args: argparse.Namespace) -> int:
         stdin=sys.stdin,
         display=display_options(args),
     )
-    plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
-    stats = Stats()
-    answer = None
-    with ExitStack() as stack:
-        sinks: list[Any] = [renderer]
-        if publisher is not None:
-            sinks.append(publisher)
-            stack.callback(close_publisher, publisher)
-        if args.record:
-            record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
-            sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
-        try:
-            answer = stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
-        finally:
-            renderer.close()  # draws what arrived and restores the terminal, whatever stopped the stream
-            summarised = getattr(renderer, "summary_written", False)  # the terminal renderer's status line did
-            if not summarised and (args.stats or sys.stderr.isatty()):
-                sys.stderr.write(("\n" if plain_on_tty else "") + summary_line(stats.last, detailed=args.stats) + "\n")
-    if plain_on_tty:
-        sys.stdout.write("\n")
-    notice = cut_notice(stats.last.finish_reason, answered=bool(answer and answer.text))
-    if notice is None:
-        return 0
-    sys.stdout.flush()
-    sys.stderr.write(f"teleprinter: {notice}\n")
-    return 1 if args.strict else 0
+
+
+def _answer_function(
+    args: argparse.Namespace, options: Any, prompt: str, keep: float
+) -> Callable[[list[Any], Any], None]:
+    """Streams the answer into the sinks: through the warm worker (local model), else in-process."""
+    from teleprinter.commands import local_worker as worker
+
+    if worker.uses_worker(options, keep):
+        from teleprinter.worker.source import stream_from_worker
+
+        request = worker.worker_request(options, prompt, args.system)
+        paths = worker.worker_paths()
+
+        def through_worker(sinks: list[Any], stats: Any) -> None:
+            stream_from_worker(request, [*sinks, stats], paths=paths, keep_alive=keep, notice=worker.notice)
+
+        return through_worker
+    from teleprinter.answer import build_messages, stream_answer
+    from teleprinter.providers import create_model
+
+    model = create_model(options)
+
+    def in_process(sinks: list[Any], stats: Any) -> None:
+        stream_answer(model, build_messages(prompt, args.system), sinks, stats=stats)
+
+    return in_process
+
+
+def _print_timeline() -> None:
+    """``--debug``: the per-phase timeline on stderr."""
+    from teleprinter import timeline
+
+    if timeline.current is None:
+        return
+    timeline.mark("answer end")
+    lines = ["teleprinter: timeline (ms since the process started):", *timeline.current.lines()]
+    sys.stderr.write("\n".join(lines) + "\n")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import logging
 import os
 import threading
@@ -25,6 +24,35 @@ llama_logger = logging.getLogger("teleprinter.llama")
 def default_threads() -> int:
     """Generation threads: half the cores, as llama-cpp-python does; more only spin against each other."""
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+def batch_threads(cpus: int | None = None, load: float | None = None) -> int:
+    """Threads for evaluating a prompt now: every core on a quiet machine, fewer on a busy one.
+
+    llama.cpp's threads wait for each other at every step by spinning: when other processes
+    already keep the cores busy, a thread that loses its core stalls all the others. Measured
+    on 2 shared cores with a load average of ~10, a 30-token prompt took 2-14 s with 2 batch
+    threads and 0.3-0.7 s with 1. So: the cores the last minute's load average leaves free
+    (``os.getloadavg``), at least the generation threads, at most every core.
+    """
+    cpus = cpus or os.cpu_count() or 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # not on Windows
+            return cpus
+    free = int(cpus - load + 0.5)
+    return max(default_threads(), min(cpus, free))
+
+
+def tune_threads(llama: Any) -> None:
+    """Set the prompt-evaluation threads of ``llama`` for the machine's load right now."""
+    wanted = batch_threads()
+    if wanted != getattr(llama, "n_threads_batch", wanted):
+        import llama_cpp
+
+        llama_cpp.llama_set_n_threads(llama.ctx, llama.n_threads, wanted)
+        llama.n_threads_batch = wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +85,37 @@ def load_llama(path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = No
         loaded = _models.get(key)
         if loaded is None:
             loaded = _models[key] = LoadedModel(_open(path, n_ctx, threads), threading.Lock())
+            from teleprinter import timeline
+
+            timeline.mark("model load")
         return loaded
+
+
+def is_loaded(path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None) -> bool:
+    """Whether :func:`load_llama` with these settings would return an already loaded model."""
+    with _models_lock:
+        return (path, n_ctx, n_threads or default_threads()) in _models
+
+
+def loaded_models() -> list[tuple[str, int, int]]:
+    """(path, n_ctx, n_threads) of every model loaded in this process."""
+    with _models_lock:
+        return list(_models)
 
 
 def _open(path: str, n_ctx: int, threads: int) -> Any:
     import llama_cpp
 
+    from teleprinter import timeline
+
+    timeline.mark("imports", "llama_cpp imported")
     _quiet_llama_logs(llama_cpp)
     try:
         return llama_cpp.Llama(
             model_path=path,
             n_ctx=n_ctx,
             n_threads=threads,
-            n_threads_batch=max(threads, os.cpu_count() or 1),
+            n_threads_batch=max(threads, batch_threads()),
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as error:
@@ -85,6 +131,7 @@ def _quiet_llama_logs(llama_cpp: Any) -> None:
     global _log_callback
     if _log_callback is not None:
         return
+    import ctypes
 
     @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
     def forward(level: int, text: bytes, user_data: Any) -> None:

@@ -22,7 +22,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from teleprinter.errors import ProviderError
+from teleprinter.providers import llama_stream
 from teleprinter.providers.llama_loader import (
     DEFAULT_N_CTX,
     LoadedModel,
@@ -30,9 +30,8 @@ from teleprinter.providers.llama_loader import (
     load_llama,
     resolve_model_path,
 )
-from teleprinter.providers.prompt import DEFAULT_PREAMBLE, STOP_SEQUENCES, conversation_prompt
-
-MODEL_NAME = "gemma-3-270m"
+from teleprinter.providers.llama_stream import MODEL_NAME, Completion, stream_pieces
+from teleprinter.providers.prompt import DEFAULT_PREAMBLE, conversation_prompt
 
 
 class LocalChatModel(BaseChatModel):
@@ -47,12 +46,12 @@ class LocalChatModel(BaseChatModel):
     """Stream through callbacks under ``invoke`` too (LangChain's switch, as in the seed)."""
     model_path: str | None = None
     """GGUF file to run; ``None`` means the embedded Gemma 3 270M."""
-    max_tokens: int = 256
-    temperature: float = 0.2
-    top_p: float = 0.95
-    top_k: int = 40
-    repeat_penalty: float = 1.1
-    seed: int = 0
+    max_tokens: int = llama_stream.DEFAULT_MAX_TOKENS
+    temperature: float = llama_stream.DEFAULT_TEMPERATURE
+    top_p: float = llama_stream.DEFAULT_TOP_P
+    top_k: int = llama_stream.DEFAULT_TOP_K
+    repeat_penalty: float = llama_stream.DEFAULT_REPEAT_PENALTY
+    seed: int = llama_stream.DEFAULT_SEED
     stop: list[str] | None = None
     system_prompt: str = DEFAULT_PREAMBLE
     n_ctx: int = DEFAULT_N_CTX
@@ -83,18 +82,16 @@ class LocalChatModel(BaseChatModel):
     def _completion_args(
         self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any
     ) -> dict[str, Any]:
-        stops = [*STOP_SEQUENCES, *(self.stop or ()), *(stop or ())]
-        return {
-            "prompt": conversation_prompt(messages, self.system_prompt),
-            "stream": True,
-            "max_tokens": int(kwargs.get("max_tokens", self.max_tokens)),
-            "temperature": float(kwargs.get("temperature", self.temperature)),
-            "top_p": self.top_p,
-            "top_k": self.top_k,
-            "repeat_penalty": self.repeat_penalty,
-            "seed": int(kwargs.get("seed", self.seed)),
-            "stop": stops,
-        }
+        return llama_stream.completion_args(
+            conversation_prompt(messages, self.system_prompt),
+            max_tokens=int(kwargs.get("max_tokens", self.max_tokens)),
+            temperature=float(kwargs.get("temperature", self.temperature)),
+            top_p=self.top_p,
+            top_k=self.top_k,
+            repeat_penalty=self.repeat_penalty,
+            seed=int(kwargs.get("seed", self.seed)),
+            stop=[*(self.stop or ()), *(stop or ())],
+        )
 
     def _generate(
         self,
@@ -161,40 +158,17 @@ class LocalChatModel(BaseChatModel):
 
 
 def _generate_chunks(llama: Any, args: dict[str, Any], cancelled: threading.Event) -> Iterator[ChatGenerationChunk]:
-    """Run one completion and turn llama.cpp's stream into LangChain chunks, the last with usage."""
-    prompt_tokens = len(llama.tokenize(args["prompt"].encode("utf-8"), add_bos=True))
-    if prompt_tokens + 1 >= llama.n_ctx():
-        raise ProviderError(
-            f"the conversation is too long for the model ({prompt_tokens} tokens, context {llama.n_ctx()})",
-            "start a new conversation or shorten the prompt",
-        )
-    stream = llama.create_completion(**args)
-    pieces: list[str] = []
-    finish: str | None = None
-    try:
-        for part in stream:
-            if cancelled.is_set():
-                break
-            choice = part["choices"][0]
-            finish = choice.get("finish_reason") or finish
-            text = choice.get("text") or ""
-            if not pieces:
-                text = text.lstrip()  # the prompt ends in "Assistant:"; the answer starts at its first word
-            if text:
-                pieces.append(text)
-                yield ChatGenerationChunk(message=AIMessageChunk(content=text))
-    finally:
-        stream.close()
-    output_tokens = len(llama.tokenize("".join(pieces).encode("utf-8"), add_bos=False)) if pieces else 0
-    usage = UsageMetadata(
-        input_tokens=prompt_tokens, output_tokens=output_tokens, total_tokens=prompt_tokens + output_tokens
-    )
-    metadata = {"finish_reason": finish or "stop", "model_name": MODEL_NAME}
+    """Run one completion (:func:`llama_stream.stream_pieces`) as LangChain chunks, the last with usage."""
+    completion = Completion()
+    for text in stream_pieces(llama, args, cancelled, completion):
+        yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+    usage = UsageMetadata(**completion.usage())  # type: ignore[typeddict-item]
+    metadata = {"finish_reason": completion.finish_reason, "model_name": MODEL_NAME}
     yield ChatGenerationChunk(
         message=AIMessageChunk(
             content="", usage_metadata=usage, chunk_position="last", response_metadata=metadata
         ),
-        generation_info={"finish_reason": finish or "stop"},
+        generation_info={"finish_reason": completion.finish_reason},
     )
 
 

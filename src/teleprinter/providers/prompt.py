@@ -1,7 +1,9 @@
 """Turn chat messages into a plain conversation prompt for base (non-instruction) models.
 
 The Gemma chat template makes the 270M base model ramble; a "User:/Assistant:" transcript
-after a one-line preamble makes it answer briefly and sensibly.
+after a one-line preamble makes it answer briefly and sensibly. The transcript itself is
+built by :func:`teleprinter.providers.llama_stream.conversation_text` from ``(role, text)``
+turns, so the model worker's LangChain-free client builds the very same prompt.
 """
 
 from __future__ import annotations
@@ -10,24 +12,26 @@ from collections.abc import Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-DEFAULT_PREAMBLE = "A conversation between a curious user and a helpful, knowledgeable assistant."
-STOP_SEQUENCES = ("\nUser:", "User:", "\n\n\n")
+from teleprinter.providers.llama_stream import DEFAULT_PREAMBLE, STOP_SEQUENCES, conversation_text
+
+__all__ = ["DEFAULT_PREAMBLE", "STOP_SEQUENCES", "conversation_prompt", "message_turns"]
 
 
-def _text(message: BaseMessage) -> str:
-    return message.text.strip()
+def message_turns(messages: Sequence[BaseMessage]) -> list[tuple[str, str]]:
+    """``(role, text)`` per message: ``system``, ``human``, ``ai`` (chunks included), else ``message.type``."""
+    return [(_role(message), message.text) for message in messages]
+
+
+def _role(message: BaseMessage) -> str:
+    if isinstance(message, SystemMessage):
+        return "system"
+    if isinstance(message, HumanMessage):
+        return "human"
+    if isinstance(message, AIMessage):
+        return "ai"
+    return message.type
 
 
 def conversation_prompt(messages: Sequence[BaseMessage], preamble: str = DEFAULT_PREAMBLE) -> str:
     """``preamble`` (or the system message), then alternating turns, ending with ``Assistant:``."""
-    system = [_text(m) for m in messages if isinstance(m, SystemMessage)]
-    lines = [" ".join(system) if system else preamble, ""]
-    for message in messages:
-        if isinstance(message, HumanMessage):
-            lines.append(f"User: {_text(message)}")
-        elif isinstance(message, AIMessage):
-            lines.append(f"Assistant: {_text(message)}")
-        elif not isinstance(message, SystemMessage):
-            lines.append(f"{message.type.capitalize()}: {_text(message)}")
-    lines.append("Assistant:")
-    return "\n".join(lines)
+    return conversation_text(message_turns(messages), preamble)

@@ -80,6 +80,8 @@ class EventTranslator:
         self.raise_sink_errors = False
         self._logged: set[int] = set()
         self._runs: dict[UUID, ModelRun] = {}
+        self._plain_id: UUID | None = None
+        self._plain_run = ModelRun()
         self._protocol: set[UUID] = set()
         self._spans: dict[UUID, tuple[str, Namespace, float]] = {}  # tool/node run -> (name, namespace, start)
 
@@ -88,12 +90,16 @@ class EventTranslator:
             try:
                 sink.handle(event)
             except Exception:
-                self.sink_errors += 1
-                if self.raise_sink_errors:
-                    raise
-                if id(sink) not in self._logged:
-                    self._logged.add(id(sink))
-                    logger.exception("teleprinter: sink %r failed; the stream goes on", sink)
+                self.sink_failed(sink)
+
+    def sink_failed(self, sink: Sink) -> None:
+        """Count a sink's failure (inside ``except``): re-raise it or log it once per sink."""
+        self.sink_errors += 1
+        if self.raise_sink_errors:
+            raise  # always called from an except block: re-raises the sink's error
+        if id(sink) not in self._logged:
+            self._logged.add(id(sink))
+            logger.exception("teleprinter: sink %r failed; the stream goes on", sink)
 
     def started(
         self,
@@ -104,6 +110,7 @@ class EventTranslator:
         metadata: dict[str, Any] | None,
     ) -> None:
         self._runs[run_id] = ModelRun()
+        self._plain_id = None
         name = model_name(serialized, metadata)
         tags = tuple(tags or ())
         self.emit(
@@ -140,6 +147,34 @@ class EventTranslator:
         for event in message_events(run, run_id, message, self.clock()):
             self.emit(event)
 
+    def plain_text(self, run_id: UUID, token: str, chunk: Any) -> str | None:
+        """:meth:`token` for a caller that only writes text (the seed's stdout handler).
+
+        When the chunk is plain text, does the run's bookkeeping and returns the text to write
+        without building a ``Token`` (``""``: nothing to write); otherwise handles the chunk
+        like :meth:`token` (events to the sinks) and returns ``None``.
+        """
+        if self._protocol and run_id in self._protocol:
+            return ""
+        message = getattr(chunk, "message", None)
+        if message is not None and (
+            type(message.content) is not str
+            or getattr(message, "tool_call_chunks", None)
+            or message.additional_kwargs
+        ):
+            self.token(run_id, token, chunk)
+            return None
+        if run_id is self._plain_id:  # LangChain passes the run's same UUID object for every token
+            run = self._plain_run
+        else:  # hashing a UUID runs Python code: once per run, not once per token
+            run = self._runs.get(run_id) or self._run(run_id)
+            self._plain_id, self._plain_run = run_id, run
+        run.tokened = True
+        if token:
+            run.tokens += 1
+            run.streamed = True
+        return token
+
     def stream_event(self, run_id: UUID, event: Any) -> int:
         """One v3 protocol event (``on_stream_event``); returns how many answer tokens it gave."""
         run = self._run(run_id)
@@ -155,6 +190,7 @@ class EventTranslator:
     def ended(self, run_id: UUID, response: LLMResult) -> int:
         """End of a model run; returns how many answer tokens the end-of-run fallback gave."""
         run = self._runs.pop(run_id, None) or ModelRun()
+        self._plain_id = None
         self._protocol.discard(run_id)
         given = 0
         if not run.streamed:
