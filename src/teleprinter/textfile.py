@@ -1,4 +1,4 @@
-"""Read a file the user named (prompts, replays, transcripts) with a one-line error for each failure."""
+"""Files the user names: read (prompts, replays, transcripts) or written (recordings), each failure one line."""
 
 from __future__ import annotations
 
