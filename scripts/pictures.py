@@ -1,7 +1,7 @@
 """Draw the README's pictures: real recordings played through the real renderer into a terminal emulator.
 
-Each scene replays JSONL recordings made with ``teleprinter ask --record`` (kept in
-``tests/data/recordings``) through teleprinter's own :class:`TerminalRenderer`, on the
+Each scene replays JSONL recordings made with ``teleprinter ask --record`` or ``run --record`` (kept in
+``tests/data/recordings``) through the renderer the CLI uses on a terminal (:class:`AgentRenderer`), on the
 recording's own clock, into pyte (a VT100 emulator); the screen pyte ends with is drawn
 to PNG with Pillow and a monospace font from a package (JetBrains Mono, from the
 ``fontpkg-jetbrains-mono`` wheel; DejaVu Sans Mono, where the system has it, for the few
@@ -87,6 +87,20 @@ class Clock:
         return self.now
 
 
+def terminal_renderer(terminal: Terminal, clock: Clock, model_name: str = "") -> Any:
+    """The renderer ``make_renderer`` picks for a colour terminal (an :class:`AgentRenderer`, default display
+    options, the status line on the same tty), on ``clock``, drawing only when asked (no frame thread)."""
+    from teleprinter.render.agent import AgentRenderer
+    from teleprinter.render.terminal import Capabilities
+
+    tty = TTY(terminal)
+    capabilities = Capabilities(is_tty=True, width=terminal.columns, height=terminal.lines, color=True, cursor=True)
+    return AgentRenderer(
+        tty, capabilities, markdown=True, status_stream=tty, model_name=model_name, clock=clock,
+        background=False, watch=False,
+    )
+
+
 def play(recording: Path, terminal: Terminal, *, model_name: str | None = None, until: float = 1.0) -> None:
     """Play one ``ask --record`` recording through the CLI's renderer, on the recording's own timing.
 
@@ -95,16 +109,10 @@ def play(recording: Path, terminal: Terminal, *, model_name: str | None = None, 
     """
     from teleprinter.events import RunEnded, RunFailed, RunStarted, Token
     from teleprinter.providers.replay import load_script
-    from teleprinter.render.console import TerminalRenderer
-    from teleprinter.render.terminal import Capabilities
 
     script = load_script(recording)
-    tty, clock = TTY(terminal), Clock()
-    capabilities = Capabilities(is_tty=True, width=terminal.columns, height=terminal.lines, color=True, cursor=True)
-    renderer = TerminalRenderer(
-        tty, capabilities, markdown=True, status_stream=tty, model_name=model_name or script.model,
-        clock=clock, background=False, watch=False,
-    )
+    clock = Clock()
+    renderer = terminal_renderer(terminal, clock, model_name or script.model)
     run_id = uuid.uuid4()
     renderer.handle(RunStarted(run_id, script.model, time=0.0))
     shown = round(len(script.chunks) * until)
@@ -118,6 +126,23 @@ def play(recording: Path, terminal: Terminal, *, model_name: str | None = None, 
         renderer.handle(RunFailed(run_id, RuntimeError(script.error), time=clock.now))
     else:
         renderer.handle(RunEnded(run_id, usage=script.usage, finish_reason="stop", time=clock.now))
+    renderer.close()
+
+
+def play_events(recording: Path, terminal: Terminal) -> None:
+    """Play a ``run --record`` recording (every event of every run: nodes, tools, models) as ``run`` draws it.
+
+    The events come back through :func:`teleprinter.sources.replay.read_recording`, each at its
+    recorded time, and a frame is drawn after each one, as the frame loop would have.
+    """
+    from teleprinter.sources.replay import read_recording
+
+    clock = Clock()
+    renderer = terminal_renderer(terminal, clock)
+    for event in read_recording(recording):
+        clock.now = max(clock.now, event.time)
+        renderer.handle(event)
+        renderer.writer.frame()
     renderer.close()
 
 
@@ -171,6 +196,17 @@ def chat_scene(terminal: Terminal) -> None:
     terminal.write(PROMPT)
 
 
+AGENT_COMMAND = 'teleprinter run examples/agent.py:graph "What is 17 * 23?"'
+AGENT_RECORDING = "agent.jsonl"  # that command with --record, on the embedded model
+
+
+def agent_scene(terminal: Terminal) -> None:
+    """examples/agent.py: router, calculator tool, then two model nodes at once, each answer labelled."""
+    terminal.type_command(AGENT_COMMAND)
+    play_events(RECORDINGS / AGENT_RECORDING, terminal)
+    terminal.write(SHELL_PROMPT)
+
+
 SCENES: dict[str, Scene] = {
     scene.name: scene
     for scene in (
@@ -178,9 +214,7 @@ SCENES: dict[str, Scene] = {
         Scene("markdown", "teleprinter ask: a Markdown answer", markdown_scene, ("markdown.jsonl",)),
         Scene("streaming", "teleprinter ask: while it streams", streaming_scene, ("markdown.jsonl",)),
         Scene("chat", "teleprinter chat", chat_scene, tuple(recording for _, recording in CHAT_TURNS), lines=12),
-        # The agent-run display (tool calls, node progress, several model runs at once) is not on main yet:
-        # when it lands, record a run with `teleprinter run ... --record agent.jsonl`, add an `agent_scene`
-        # that plays it here, and the README's placeholder becomes docs/pictures/agent.png.
+        Scene("agent", "teleprinter run: an agent graph", agent_scene, (AGENT_RECORDING,), lines=16),
     )
 }
 

@@ -56,6 +56,19 @@ def test_the_chat_shows_each_turn_and_its_answer(pictures: ModuleType) -> None:
     assert rows[-1] == ">"
 
 
+def test_the_agent_run_shows_nodes_the_tool_call_and_both_labelled_answers(pictures: ModuleType) -> None:
+    rows = [row for row in screen_rows(pictures.render(pictures.SCENES["agent"])) if row]
+    assert rows[0] == "$ " + pictures.AGENT_COMMAND
+    assert re.fullmatch(r"▸ router · [\d.]+ s", rows[1]), rows[1]  # each finished node leaves one line
+    assert rows[2:4] == ['⚙ calculator(expression="17 * 23")', "  ↳ 391 · 3 B · 0 ms"]  # the call, its result
+    text = "\n".join(rows)
+    assert "── answer\n17 * 23 = 391." in text  # the two parallel model runs, each whole under its label
+    assert "── summary\n17 * 23 = " in text
+    assert all(f"▸ {node} · " in text for node in ("tools", "answer", "summary"))
+    assert re.match(r"2 runs · \d+ tokens · first token", rows[-2]), rows[-2]
+    assert rows[-1] == "$"
+
+
 def test_the_script_writes_a_png_per_scene(pictures: ModuleType, tmp_path: Path) -> None:
     assert pictures.main(["--out", str(tmp_path)]) == 0
     names = sorted(path.name for path in tmp_path.glob("*.png"))

@@ -1,8 +1,9 @@
-"""Read a file the user named (prompts, replays, transcripts) with a one-line error for each failure."""
+"""Files the user names: read (prompts, replays, transcripts) or written (recordings), each failure one line."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
 from teleprinter.errors import ConfigError
 
@@ -22,6 +23,23 @@ def read_user_text(
         raise error(f"{what} is not UTF-8 text: {path}") from failure
     except OSError as failure:
         raise error(f"cannot read {what} {path}: {failure.strerror}") from failure
+
+
+def open_user_output(path: str | Path, what: str) -> IO[str]:
+    """``path`` opened for writing UTF-8 text, created private (0600; see :mod:`teleprinter.private`).
+
+    A folder that does not exist, a directory or no permission is a :class:`ConfigError` naming
+    ``what`` ("cannot write the recording /x/y.jsonl: No such file or directory").
+    """
+    from teleprinter import private
+
+    try:
+        return private.open_text(Path(path).expanduser(), "w")
+    except OSError as failure:
+        reason = failure.strerror or type(failure).__name__
+        raise ConfigError(
+            f"cannot write {what} {path}: {reason}", "name a file in a folder you can write to"
+        ) from failure
 
 
 def decode_user_bytes(data: bytes, what: str, *, error: type[ConfigError] = ConfigError) -> str:

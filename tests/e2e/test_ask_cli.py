@@ -89,6 +89,10 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
         ["ask", "--provider", "nope", "x"],
         ["ask", "--speed", "fast", "x"],
         ["ask", "--replay", "/does/not/exist.txt", "x"],
+        ["ask", "--provider", "replay", "x"],
+        ["ask", "   "],
+        ["ask", "--replay", __file__, "--record", "/does/not/exist/rec.jsonl", "x"],
+        ["ask", "--replay", __file__, "--record", "/", "x"],
         ["no-such-command"],
     ],
 )
@@ -101,6 +105,30 @@ def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:
 def test_missing_replay_file_is_one_clear_line() -> None:
     result = run_cli(["ask", "--replay", "/does/not/exist.txt", "x"])
     assert result.stderr.strip() == "teleprinter: error: replay file not found: /does/not/exist.txt"
+
+
+def test_unwritable_recording_is_one_line_naming_it() -> None:
+    result = run_cli(["ask", "--replay", __file__, "--record", "/does/not/exist/rec.jsonl", "x"])
+    assert result.stderr.strip() == (
+        "teleprinter: error: cannot write the recording /does/not/exist/rec.jsonl: No such file or directory"
+        " (name a file in a folder you can write to)"
+    )
+
+
+def test_a_replay_needs_no_prompt(tmp_path: Path) -> None:
+    """A replay answers from its file whatever is asked, so the README's `ask --replay FILE` works as written."""
+    source = tmp_path / "answer.txt"
+    source.write_text("recorded answer\n", encoding="utf-8")
+    result = run_cli(["ask", "--replay", str(source), "--speed", "max"], input="")
+    assert (result.returncode, result.stdout) == (0, "recorded answer\n"), result.stderr
+
+
+def test_debug_may_follow_the_command(tmp_path: Path) -> None:
+    source = tmp_path / "answer.txt"
+    source.write_text("ok", encoding="utf-8")
+    result = run_cli(["ask", "--replay", str(source), "--speed", "max", "x", "--debug"])
+    assert result.returncode == 0 and result.stdout == "ok"
+    assert "first token" in result.stderr  # ask --debug's timeline
 
 
 def test_empty_stdin_prompt_is_a_usage_error(tmp_path: Path) -> None:

@@ -53,22 +53,22 @@ def add_parser(subparsers: Any) -> None:
     )
     add_publish_arguments(parser)
     add_keep_alive_argument(parser)
-    group(parser, "general").add_argument(
-        "--debug",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="tracebacks for errors, and a per-phase timeline (imports, model load, prompt evaluation, first token)",
-    )
     parser.set_defaults(run=run)
 
 
-def read_prompt(args: argparse.Namespace, stdin: IO[str]) -> str:
+def read_prompt(args: argparse.Namespace, stdin: IO[str], *, optional: bool = False) -> str:
+    """The question: the argument, else stdin. ``optional`` (a replay, which answers from its file
+    whatever is asked): no prompt at all is fine and gives ``""``. An empty question is a usage error."""
     if args.prompt not in (None, "-"):
+        if not str(args.prompt).strip() and not optional:
+            raise ConfigError("the prompt is empty", 'pass a question: teleprinter ask "your question"')
         return str(args.prompt)
     if args.prompt is None and stdin.isatty():
+        if optional:
+            return ""
         raise ConfigError("no prompt given", 'pass one: teleprinter ask "your question", or pipe it on stdin')
     prompt = read_stdin(stdin).strip()
-    if not prompt:
+    if not prompt and not optional:
         raise ConfigError("the prompt on stdin is empty")
     return prompt
 
@@ -86,15 +86,15 @@ def read_stdin(stdin: IO[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     options = model_options(args)
-    from teleprinter import private
     from teleprinter.config import keep_alive
     from teleprinter.render.plain import PlainRenderer
     from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats, summary_line
+    from teleprinter.textfile import open_user_output
     from teleprinter.truncation import cut_notice
 
-    prompt = read_prompt(args, sys.stdin)
+    prompt = read_prompt(args, sys.stdin, optional=options.provider == "replay")
     answer = _answer_function(args, options, prompt, keep_alive(options.settings, args.keep_alive))
     publisher = open_publisher(args)  # before the renderer: an unreachable Redis is one line, nothing drawn
     renderer = _renderer(args)
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             sinks.append(publisher)
             stack.callback(close_publisher, publisher)
         if args.record:
-            record_file = stack.enter_context(private.open_text(args.record, "w"))  # 0600 when new
+            record_file = stack.enter_context(open_user_output(args.record, "the recording"))  # 0600 when new
             sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
         if getattr(args, "debug", False):
             from teleprinter.timeline import FirstToken

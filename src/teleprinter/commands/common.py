@@ -75,6 +75,13 @@ def command_parser(
         add_help=False,
     )
     add_help_argument(parser)
+    group(parser, "general").add_argument(  # also after the command; SUPPRESS keeps the top-level value
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="tracebacks for errors (ask: also a per-phase timeline: imports, model load, prompt evaluation, "
+        "first token)",
+    )
     return parser
 
 

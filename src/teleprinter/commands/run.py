@@ -60,13 +60,13 @@ def read_input(value: str | None, stdin: IO[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from teleprinter import private
     from teleprinter.answer import stream_run
     from teleprinter.config import load_settings
     from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
     from teleprinter.sinks.stats import Stats
     from teleprinter.targets import load_target, parse_input
+    from teleprinter.textfile import open_user_output
 
     runnable = load_target(args.target)
     value = parse_input(read_input(args.input, sys.stdin), runnable)
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             stack.callback(close_publisher, publisher)
         if args.record:  # 0600 when new; keys from the environment or .env masked, even in the text
             load_settings()
-            record_file = stack.enter_context(private.open_text(args.record, "w"))
+            record_file = stack.enter_context(open_user_output(args.record, "the recording"))
             sinks.append(Recorder(record_file, redact=redact, secrets=registered()))
         if args.events:
             stream_run(runnable, value, [Recorder(sys.stdout, redact=redact), *sinks], version=args.protocol)

@@ -306,7 +306,7 @@ def _chunk(text: str, extra: dict[str, Any] | None = None) -> ChatGenerationChun
 def create(options: Any) -> BaseChatModel:
     """Registry entry: replay ``options.replay_path`` at the requested pace."""
     if not options.replay_path:
-        raise ProviderError("the replay provider needs a file", "pass --replay FILE")
+        raise ReplayError("the replay provider needs a file", "pass --replay FILE")
     book = load_answer_book(options.replay_path)
     if book is not None:
         return ReplayChatModel(responder=book, delays=[book_pace(options.speed, options.delay)])
