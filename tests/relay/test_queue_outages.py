@@ -69,6 +69,7 @@ async def test_redis_losing_its_data_mid_batch_is_survived_and_every_prompt_answ
     assert sum("created them again" in w for w in warnings) == 1, warnings
     lost = [line for line in notices.lines if "queued them again" in line]
     assert len(lost) == 1, notices.lines
+    assert sum("reachable again" in line for line in notices.lines) <= 1  # the restart may be too quick to see
     client = redis.asyncio.Redis.from_url(redis_server.url)
     try:
         assert await client.xlen("teleprinter:queue") == 0
@@ -122,3 +123,26 @@ async def test_a_batch_with_no_worker_says_so_once(redis_server: RedisServer) ->
     outcomes = await asyncio.wait_for(coordinator, 20)
     await asyncio.wait_for(running, 10)
     assert [o.status for o in outcomes] == ["ok"] and len(notices.lines) == 1
+
+
+async def test_a_coordinator_says_once_redis_is_down_and_back_then_requeues_for_a_new_worker(
+    redis_server: RedisServer,
+) -> None:
+    target = parse_target(redis_server.url)
+    items = [BatchItem("a", "alpha"), BatchItem("b", "beta")]
+    notices = Notices()
+    options = QueueOptions(check_every=0.2, no_worker_after=60)
+    coordinator = asyncio.create_task(arun_queued(items, target, options, monitor=notices))
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(0.5)
+    await loop.run_in_executor(None, redis_server.stop)
+    await asyncio.sleep(1.0)
+    await loop.run_in_executor(None, redis_server.start)  # empty: the queue is gone
+    worker = Worker(target, ReplayChatModel(responder=responder), WorkerOptions(idle_exit=1.0))
+    running = asyncio.create_task(worker.run())
+    outcomes = await asyncio.wait_for(coordinator, 20)
+    await asyncio.wait_for(running, 10)
+    assert [o.status for o in outcomes] == ["ok", "ok"]
+    assert [sum(key in line for line in notices.lines) for key in ("come back", "reachable again", "queued")] == [
+        1, 1, 1
+    ], notices.lines

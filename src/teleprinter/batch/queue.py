@@ -118,7 +118,7 @@ async def arun_queued(
         follower = _Follower(client, target, keys, outcomes, monitor, stats)
         loop = asyncio.get_running_loop()
         started = next_check = loop.time()
-        hinted = False
+        hinted = unreachable = False
         while follower.waiting:
             try:
                 await follower.step()
@@ -134,8 +134,14 @@ async def arun_queued(
             except Exception as error:
                 if not _is_connection_error(error):
                     raise RelayError(describe(error, target)) from None
+                if not unreachable:
+                    unreachable = True
+                    monitor.notice(f"{describe(error, target)}; waiting for it to come back")
                 await asyncio.sleep(0.5)
                 continue
+            if unreachable:
+                unreachable = False
+                monitor.notice(f"Redis at {target.shown} is reachable again")
             for outcome, result in follower.take_finished():
                 if outcome.run_id is not None:
                     outcome.stats = stats.runs.get(outcome.run_id, outcome.stats)

@@ -12,6 +12,11 @@ Each worker is a consumer of the group ``workers`` on the queue (:mod:`teleprint
 Delivery is at-least-once: a worker killed between 2 and 3 leaves the entry pending, and another
 worker answers it again. While it works, a worker re-claims its own entries every third of
 ``claim_after`` (``XCLAIM … JUSTID``), so a long answer is not taken from a live worker.
+
+Outages: while Redis is unreachable the worker says so once (and once when it is back), retries,
+and counts the outage towards ``idle_exit``. A ``NOGROUP`` reply (Redis restarted without
+persistence and lost the queue) makes it create the stream and group again, with one warning;
+the coordinator re-queues the prompts that were lost.
 """
 
 from __future__ import annotations
