@@ -254,6 +254,18 @@ def test_live_view_shows_one_line_per_active_prompt_and_erases_itself() -> None:
     assert [line for line in screen_of(stream.getvalue(), 40) if line] == ["an answer line"]
 
 
+def test_a_batch_notice_is_one_line_above_the_live_view_and_stays_after_it() -> None:
+    stream = io.StringIO()
+    view = LiveView(stream, width=60, height=10)
+    view.begin(total=8, done=0)
+    view.notice("no worker has taken a prompt yet")
+    screen = screen_of(stream.getvalue(), 60)
+    assert screen[0].startswith("teleprinter: no worker has taken a prompt yet")
+    assert screen[1].startswith("Processing: 0/8")
+    view.close()
+    assert [line for line in screen_of(stream.getvalue(), 60) if line] == [screen[0]]
+
+
 def test_live_view_follows_a_real_batch_and_leaves_only_the_answers() -> None:
     err, out = io.StringIO(), io.StringIO()
     view = LiveView(err, width=50, height=8)

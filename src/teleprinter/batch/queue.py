@@ -81,6 +81,10 @@ class QueueOptions:
     system: str | None = None
     batch: str | None = None
     """The batch id; by default :func:`batch_id` of the prompts."""
+    check_every: float = 1.0
+    """Seconds between checks that the queue still holds the unanswered prompts (Redis may lose it)."""
+    no_worker_after: float = 10.0
+    """Seconds with no prompt taken by any worker before the coordinator says so (once)."""
 
 
 async def arun_queued(
@@ -112,14 +116,32 @@ async def arun_queued(
         await _enqueue(client, target, keys, [o.item for o in pending], options.system)
         monitor.begin(len(outcomes), len(outcomes) - len(pending))
         follower = _Follower(client, target, keys, outcomes, monitor, stats)
+        loop = asyncio.get_running_loop()
+        started = next_check = loop.time()
+        hinted = unreachable = False
         while follower.waiting:
             try:
                 await follower.step()
+                if loop.time() >= next_check:
+                    next_check = loop.time() + options.check_every
+                    await follower.requeue_lost(options.system)
+                if not hinted and not follower.taken and loop.time() - started >= options.no_worker_after:
+                    hinted = True
+                    monitor.notice(
+                        f"no worker has taken a prompt from {target.shown} after {options.no_worker_after:g}s; "
+                        f"start one with: teleprinter worker {target.shown} --provider ..."
+                    )
             except Exception as error:
                 if not _is_connection_error(error):
                     raise RelayError(describe(error, target)) from None
+                if not unreachable:
+                    unreachable = True
+                    monitor.notice(f"{describe(error, target)}; waiting for it to come back")
                 await asyncio.sleep(0.5)
                 continue
+            if unreachable:
+                unreachable = False
+                monitor.notice(f"Redis at {target.shown} is reachable again")
             for outcome, result in follower.take_finished():
                 if outcome.run_id is not None:
                     outcome.stats = stats.runs.get(outcome.run_id, outcome.stats)
@@ -174,6 +196,10 @@ class _Follower:
         self.open = [o.item.id for o in outcomes.values() if o.status == "pending"]
         self.last_ids = {item_id: "0-0" for item_id in self.open}
         self.finished: list[tuple[Outcome, dict[str, Any]]] = []
+        self.taken = False
+        """Whether any worker has started (or finished) one of this batch's prompts."""
+        self.suspect = False
+        """The last check found the queue empty with prompts unanswered."""
 
     @property
     def waiting(self) -> bool:
@@ -191,13 +217,50 @@ class _Follower:
             item_id = key[len(self.target.key(self.keys.answer(""))):]
             for entry_id, fields in entries[0] if isinstance(reply, dict) else entries:
                 self.last_ids[item_id] = entry_id
+                self.taken = True
                 self._show(self.outcomes[item_id], read_entry(entry_id, fields))
         if self.open:
             values = await self.client.hmget(self.target.key(self.keys.results), self.open)
             for item_id, value in zip(list(self.open), values, strict=True):
                 if value is not None:
+                    self.taken = True
                     self.open.remove(item_id)
                     self.finished.append((self.outcomes[item_id], json.loads(value)))
+
+    async def requeue_lost(self, system: str | None) -> None:
+        """Put the unanswered prompts on the queue again if Redis lost them; says so once per loss.
+
+        Redis restarted without persistence (or the keys were deleted) when the batch's
+        ``enqueued`` set or the queue stream is gone, or the stream is empty while prompts are
+        unanswered. Re-queuing is safe: a worker stores an already answered prompt's result once.
+        """
+        queue, enqueued = self.target.key(QUEUE), self.target.key(self.keys.enqueued)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.exists(enqueued)
+        pipe.xlen(queue)
+        has_set, length = await pipe.execute()
+        lost = bool(self.open) and (not has_set or not length)
+        if not lost or (has_set and not self.suspect):  # an empty queue may be a result on its way: look again
+            self.suspect = lost
+            return
+        self.suspect = False
+        values = await self.client.hmget(self.target.key(self.keys.results), self.open)
+        unanswered = [i for i, value in zip(self.open, values, strict=True) if value is None]
+        if not unanswered:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for item_id in unanswered:
+            item = self.outcomes[item_id].item
+            fields = {"batch": self.keys.batch, "id": item.id, "prompt": item.prompt, "system": system or ""}
+            pipe.sadd(enqueued, item.id)
+            pipe.xadd(queue, fields)  # type: ignore[arg-type]
+            self.last_ids[item_id] = "0-0"  # its answer stream, if any, starts afresh
+        pipe.expire(enqueued, RESULTS_TTL)
+        await pipe.execute()
+        self.monitor.notice(
+            f"Redis at {self.target.shown} lost {len(unanswered)} unanswered prompt(s) of this batch "
+            "(did it restart without persistence?); queued them again"
+        )
 
     def _show(self, outcome: Outcome, entry: Any) -> None:
         if entry.kind == RESTART:

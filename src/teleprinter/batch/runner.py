@@ -62,6 +62,9 @@ class Monitor:
     def finished(self, outcome: Outcome) -> None:
         """``item`` is done for good (ok or failed)."""
 
+    def notice(self, text: str) -> None:
+        """A one-line warning about the batch as a whole (``text`` has no prefix and no newline)."""
+
     def close(self) -> None:
         """The batch ended (or was interrupted): restore the terminal."""
 

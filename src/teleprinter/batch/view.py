@@ -67,6 +67,9 @@ class LogMonitor(Monitor):
     def retrying(self, item: BatchItem, attempt: int, error: str) -> None:
         self._say(f"[{item.id}] attempt {attempt} failed ({error}); retrying")
 
+    def notice(self, text: str) -> None:
+        self._say(text)
+
     def finished(self, outcome: Outcome) -> None:
         if outcome.status == "failed":
             self._say(f"[{outcome.item.id}] failed after {outcome.attempts} attempt(s): {outcome.error}")
@@ -105,6 +108,9 @@ class LiveView(Monitor):
 
     def retrying(self, item: BatchItem, attempt: int, error: str) -> None:
         self.print_above(self.stream, f"teleprinter: [{item.id}] attempt {attempt} failed ({error}); retrying\n")
+
+    def notice(self, text: str) -> None:
+        self.print_above(self.stream, f"teleprinter: {text}\n")
 
     def finished(self, outcome: Outcome) -> None:
         self.active.pop(outcome.item.id, None)

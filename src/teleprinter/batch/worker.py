@@ -12,6 +12,11 @@ Each worker is a consumer of the group ``workers`` on the queue (:mod:`teleprint
 Delivery is at-least-once: a worker killed between 2 and 3 leaves the entry pending, and another
 worker answers it again. While it works, a worker re-claims its own entries every third of
 ``claim_after`` (``XCLAIM … JUSTID``), so a long answer is not taken from a live worker.
+
+Outages: while Redis is unreachable the worker says so once (and once when it is back), retries,
+and counts the outage towards ``idle_exit``. A ``NOGROUP`` reply (Redis restarted without
+persistence and lost the queue) makes it create the stream and group again, with one warning;
+the coordinator re-queues the prompts that were lost.
 """
 
 from __future__ import annotations
@@ -87,8 +92,7 @@ class Worker:
         link = Link(self.target, on_warning=self.on_warning)
         try:
             await check(client, self.target)
-            await _create_group(client, self.queue)
-            await client.xgroup_createconsumer(self.queue, GROUP, self.options.name)  # visible in XINFO at once
+            await self._join(client)
             await asyncio.get_running_loop().run_in_executor(None, lambda: link.start(check_first=False))
             heartbeat = asyncio.create_task(self._heartbeat(client))
             try:
@@ -108,6 +112,7 @@ class Worker:
     async def _serve(self, client: Redis, link: Link) -> None:
         loop = asyncio.get_running_loop()
         idle_since = loop.time()
+        unreachable = False
         while True:
             free = self.options.concurrency - len(self.running)
             if free <= 0:
@@ -116,10 +121,25 @@ class Worker:
             try:
                 entries = await self._claim(client, free) or await self._read(client, free)
             except Exception as error:
-                if not is_connection_error(error):
+                if is_connection_error(error):  # an outage counts towards idle_exit: said once, retried
+                    if not unreachable:
+                        self._warn(f"{describe(error, self.target)}; retrying until it is back")
+                        unreachable = True
+                    await asyncio.sleep(0.5)
+                elif _is_nogroup(error):  # Redis lost its data (restart without persistence): start afresh
+                    self._warn(
+                        f"Redis at {self.target.shown}: the queue or its consumer group '{GROUP}' is gone "
+                        "(did Redis restart without persistence?); created them again"
+                    )
+                    await self._join(client)
+                    continue
+                else:
                     raise RelayError(describe(error, self.target)) from None
-                await asyncio.sleep(0.5)
-                continue
+                entries = []
+            else:
+                if unreachable:
+                    self._warn(f"Redis at {self.target.shown} is reachable again")
+                    unreachable = False
             for entry_id, fields in entries:
                 if entry_id not in self.running:
                     task = asyncio.create_task(self._guarded(client, link, entry_id, fields))
@@ -129,6 +149,15 @@ class Worker:
                 idle_since = loop.time()
             elif self.options.idle_exit is not None and loop.time() - idle_since >= self.options.idle_exit:
                 return
+
+    async def _join(self, client: Redis) -> None:
+        """Create the group (and the queue stream) if missing, and this consumer (visible in XINFO at once)."""
+        await _create_group(client, self.queue)
+        await client.xgroup_createconsumer(self.queue, GROUP, self.options.name)
+
+    def _warn(self, text: str) -> None:
+        if self.on_warning is not None:
+            self.on_warning(text)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         for entry_id, running in list(self.running.items()):
@@ -231,6 +260,13 @@ async def _create_group(client: Redis, queue: str) -> None:
     except ResponseError as error:
         if "BUSYGROUP" not in str(error):
             raise
+
+
+def _is_nogroup(error: BaseException) -> bool:
+    """True for Redis's ``NOGROUP`` reply: the stream or its consumer group does not exist."""
+    from redis.exceptions import ResponseError
+
+    return isinstance(error, ResponseError) and str(error).startswith("NOGROUP")
 
 
 async def _leave(client: Redis, queue: str, name: str) -> None:
