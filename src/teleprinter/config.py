@@ -401,9 +401,15 @@ class RedisConfig:
     username: str | None = None
     password: str | None = None
 
+    on_command_line: bool = False
+
     @property
     def password_on_command_line(self) -> bool:
-        return self.url_source.startswith("--") and urlparse(self.url).password is not None
+        """True when the URL came from the command line (a flag or ``watch URL``) with a password in it."""
+        try:
+            return self.on_command_line and urlparse(self.url).password is not None
+        except ValueError:
+            return False
 
 
 def redis_config(
@@ -438,4 +444,5 @@ def redis_config(
         ca_file=ca_file or settings.get(REDIS_CA),
         username=settings.get(REDIS_USERNAME),
         password=password,
+        on_command_line=bool(url),
     )

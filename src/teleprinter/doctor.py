@@ -243,6 +243,42 @@ def check_redis(settings: Settings) -> list[Check]:
     return [Check(REDIS_URL, OK, detail)]
 
 
+def check_redis_online(settings: Settings, timeout: float = 5.0) -> Check:
+    """PING the relay's Redis (``TELEPRINTER_REDIS_*``: credentials, TLS) as ``--publish`` would.
+
+    Call it when ``TELEPRINTER_REDIS_URL`` is set (``doctor --online``).
+
+    One line: the round trip when it answers, else unreachable / authentication failed / TLS
+    failed (:func:`teleprinter.relay.target.describe`), the password masked. Waits ``timeout`` seconds at most.
+    """
+    import asyncio
+
+    from teleprinter.config import REDIS_URL, redis_config
+    from teleprinter.relay.target import target_from_config
+
+    try:
+        target = target_from_config(redis_config(settings, url_flag=REDIS_URL))
+        seconds = asyncio.run(_ping(target, timeout))
+    except TeleprinterError as error:
+        return Check("redis online", FAIL, redact(error.message), redact(error.hint) if error.hint else None)
+    return Check("redis online", OK, f"{target.shown}: PING {seconds * 1000:.0f} ms")
+
+
+async def _ping(target: Any, timeout: float) -> float:
+    import contextlib
+
+    from teleprinter.relay.target import check, connect
+
+    client = connect(target, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        started = time.perf_counter()
+        await check(client, target)
+        return time.perf_counter() - started
+    finally:
+        with contextlib.suppress(Exception):
+            await client.aclose()
+
+
 def check_embedded_model(
     required: bool,
     locate: Callable[[], Any] | None = None,

@@ -338,18 +338,24 @@ def redis_target(args: argparse.Namespace, url: str | None, flag: str) -> Any:
 def open_publisher(args: argparse.Namespace) -> Any:
     """The :class:`~teleprinter.relay.RedisPublisher` ``--publish`` asks for, or ``None``.
 
-    Raises ``ConfigError`` for a bad URL and ``RelayError`` when Redis cannot be reached at the
-    start; later outages are warnings (the answer goes on here).
+    Raises ``ConfigError`` for a bad URL or a ``--stream-key`` a live run is publishing to
+    (:func:`~teleprinter.relay.claim_stream`: a finished run there is replaced, with one line
+    saying so) and ``RelayError`` when Redis cannot be reached at the start; later outages are
+    warnings (the answer goes on here).
     """
     if args.publish is None:
         return None
     import sys
     import uuid
 
-    from teleprinter.relay import RedisPublisher
+    from teleprinter.relay import RedisPublisher, claim_stream
 
     target = redis_target(args, args.publish, "--publish")
     key = args.stream_key or f"run-{uuid.uuid4().hex[:12]}"
+    if args.stream_key:  # a named key may hold an earlier run: replace a finished one, refuse a live one
+        note = claim_stream(target, target.key(key))
+        if note:
+            sys.stderr.write(f"teleprinter: {note}\n")
     publisher = RedisPublisher(target, key, on_warning=warn, ttl=args.stream_ttl)
     if not args.stream_key:
         sys.stderr.write(f"teleprinter: publishing to stream {publisher.key} at {target.shown}\n")

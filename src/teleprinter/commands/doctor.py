@@ -27,7 +27,10 @@ def add_parser(subparsers: Any) -> None:
     )
     add_model_arguments(parser)
     checks = group(parser, "checks")
-    checks.add_argument("--online", action="store_true", help="also stream a 1-token answer and time it")
+    checks.add_argument(
+        "--online", action="store_true",
+        help="also stream a 1-token answer and time it, and PING the relay's Redis when one is set",
+    )
     checks.add_argument("--skip-model", action="store_true", help="do not load the embedded model")
     checks.add_argument(
         "--transcript", metavar="FILE", action="append", default=[],
@@ -76,13 +79,16 @@ def gather(args: argparse.Namespace, facts: Any) -> list[Any]:
     checks += doctor.check_settings(settings_for(options, options.provider), options.provider)
     if options.provider != "azure" and any(settings.get(name) for name in AZURE_VARIABLES):
         checks += doctor.check_settings(settings, "azure", in_use=False)
-    checks += doctor.check_redis(settings)
+    redis_checks = doctor.check_redis(settings)
+    checks += redis_checks
     if not args.skip_model:
         checks.append(doctor.check_embedded_model(required=options.provider == "local"))
     if args.online and not doctor.failed(checks):
         checks.append(doctor.check_online(options, options.provider))
     elif args.online:
         checks.append(doctor.Check("online", doctor.SKIP, "skipped: fix the failures above first"))
+    if args.online and redis_checks and not doctor.failed(redis_checks):
+        checks.append(doctor.check_redis_online(settings))
     return checks
 
 

@@ -62,9 +62,19 @@ def run(args: argparse.Namespace) -> int:
     target = redis_target(args, args.url, "watch URL")
     from teleprinter.relay import watch
 
-    stream = watch(target, args.key, from_now=args.from_now, reconnect_timeout=args.reconnect_timeout)
+    stream = watch(
+        target, args.key, from_now=args.from_now, reconnect_timeout=args.reconnect_timeout, on_status=_status
+    )
     outcome = asyncio.run(_jsonl(stream) if args.events else _render(stream, args))
     return EXIT_CODES.get(outcome or "failed", 1)
+
+
+def _status(text: str) -> None:
+    """A waiting status on a terminal's stderr, erased (``text`` empty) when the run starts; silent on a pipe."""
+    if not sys.stderr.isatty():
+        return
+    sys.stderr.write("\r\x1b[2K" + (f"teleprinter: {text}" if text else ""))
+    sys.stderr.flush()
 
 
 async def _jsonl(stream: Any) -> str | None:

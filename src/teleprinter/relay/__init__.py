@@ -7,6 +7,7 @@ optional extra ``teleprinter[redis]``; nothing here imports it until a connectio
 
 from __future__ import annotations
 
+from teleprinter.relay.claim import StreamInUse, claim_stream, claim_stream_async
 from teleprinter.relay.link import Link
 from teleprinter.relay.publisher import DEFAULT_MAXLEN, DEFAULT_TTL, RedisPublisher
 from teleprinter.relay.target import RedisTarget, RelayError, parse_target
@@ -21,7 +22,10 @@ __all__ = [
     "RedisPublisher",
     "RedisTarget",
     "RelayError",
+    "StreamInUse",
     "Watch",
+    "claim_stream",
+    "claim_stream_async",
     "parse_target",
     "watch",
 ]

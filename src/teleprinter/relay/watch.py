@@ -10,6 +10,11 @@ took over an answer) reaches the caller as a :class:`~teleprinter.events.Custom`
 A server that cannot be reached at the start raises :class:`~teleprinter.relay.target.RelayError`;
 one that goes away later is retried for ``reconnect_timeout`` seconds before the same error. So
 does a stream that disappears before its end (a publisher that died, its stream expired).
+
+A stream that does not exist yet is waited for (``on_status`` hears "waiting for KEY to start…").
+With ``from_now`` on a stream whose run already ended, the watcher waits for the next run on
+that key (a new run replaces a finished one, see :mod:`teleprinter.relay.claim`) and says so
+through ``on_status``; ``on_status("")`` is called when the awaited run's first entry arrives.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -59,6 +64,7 @@ class Watch:
         from_now: bool = False,
         after: str = "0-0",
         reconnect_timeout: float = 30.0,
+        on_status: Callable[[str], None] | None = None,
     ) -> None:
         self.target = target if isinstance(target, RedisTarget) else parse_target(target, prefix=prefix)
         self.key = self.target.key(key)
@@ -67,6 +73,7 @@ class Watch:
         self.reconnect_timeout = reconnect_timeout
         self.outcome: str | None = None
         self.reconnects = 0
+        self.on_status = on_status or (lambda text: None)
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._events()
@@ -85,8 +92,7 @@ class Watch:
         client = connect(self.target)
         try:
             await check(client, self.target)
-            if self.from_now:
-                self.last_id = await _last_id(client, self.key)
+            waiting = await self._start(client)
             down_since: float | None = None
             while self.outcome is None:
                 try:
@@ -101,8 +107,11 @@ class Watch:
                     self.reconnects += 1
                     continue
                 down_since = None
-                if not batch and self.last_id != "0-0" and not await client.exists(self.key):
+                if not batch and not waiting and self.last_id != "0-0" and not await client.exists(self.key):
                     raise RelayError(f"stream {self.key} is gone before its end (expired or deleted)")
+                if batch and waiting:
+                    waiting = False
+                    self.on_status("")
                 for entry_id, fields in batch:
                     self.last_id = entry_id
                     entry = read_entry(entry_id, fields)
@@ -114,6 +123,24 @@ class Watch:
         finally:
             with contextlib.suppress(Exception):
                 await client.aclose()
+
+    async def _start(self, client: Redis) -> bool:
+        """Position ``last_id``; True (and a status) when the run to show has not started yet."""
+        try:
+            last: Any = await client.xrevrange(self.key, count=1)
+        except Exception as error:
+            raise RelayError(describe(error, self.target)) from None
+        if not last:
+            self.on_status(f"waiting for {self.key} to start…")
+            return True
+        if not self.from_now:
+            return False
+        entry_id, fields = last[0]
+        self.last_id = str(entry_id)
+        if END in fields:
+            self.on_status(f"the run on {self.key} already ended ({fields[END]}); waiting for a new run on it…")
+            return True
+        return False
 
 
 def watch(target: str | RedisTarget, key: str, **options: Any) -> Watch:
@@ -129,7 +156,3 @@ async def _read(client: Redis, key: str, after: str) -> list[tuple[str, dict[str
         return list(next(iter(reply.values()))[0])
     return list(reply[0][1])
 
-
-async def _last_id(client: Redis, key: str) -> str:
-    last: Any = await client.xrevrange(key, count=1)
-    return str(last[0][0]) if last else "0-0"
