@@ -13,8 +13,10 @@ disagrees with what follows it):
   moves the items drawn before it, and an ordered item shows the number the model wrote
   (two lists separated by a blank line stay 1-12 and 1-12 however the stream was cut,
   where CommonMark would renumber the second 13-24 only if both were parsed together).
-* Table columns keep the widths chosen when the table's head was committed; a later wider
-  cell wraps inside its column.
+* Table columns keep the widths chosen when the table's head was committed
+  (:func:`frozen_widths`: the widest cell of the header and the first ``FROZEN_ROWS`` body rows,
+  plus headroom from the row's unused width), so a number gaining a digit or a slightly longer
+  note still fits; a cell wider than that wraps inside its column.
 * Reference-style links are not resolved (see :func:`parser`): ``[1]`` is shown as written,
   and a definition ``[1]: https://...`` is shown where it appears, as its own line.
 """
@@ -102,7 +104,7 @@ class BlockRenderer:
         for number, line in enumerate(self.lines(node, inner, context)):
             continued = number == 0 and context.mid_line  # the first row goes on with a wrapped line
             first = [*self.rest, *line.rest] if continued else [*self.first, *line.first]
-            for row in wrap_spans(line.spans, width, first, [*self.rest, *line.rest]):
+            for row in _wrap(line.spans, width, first, [*self.rest, *line.rest]):
                 out.append(encode(row, self.color) if row else "")
         return out
 
@@ -151,6 +153,21 @@ class BlockRenderer:
             for number, line in enumerate(self._children(item, width - pad, tight=True)):
                 out.append(Line(line.spans, (lead if number == 0 else hang) + line.first, hang + line.rest))
         return out
+
+
+def _wrap(spans: list[Span], width: int, first: list[Span] = [], rest: list[Span] = []) -> list[list[Span]]:  # noqa: B006
+    """:func:`~teleprinter.render.wrap.wrap_spans`, short-cut for plain ASCII text that fits on one row
+    (most table cells and rows): the same row, its trailing spaces dropped, without cutting it into clusters."""
+    if all(text.isascii() and text.isprintable() for text, _ in spans) and (
+        sum(len(text) for text, _ in spans) + spans_width(first) <= width
+    ):
+        row = [*first, *spans]
+        while row and not row[-1][0].rstrip(" ") and len(row) > len(first):
+            row.pop()
+        if len(row) > len(first):
+            row[-1] = (row[-1][0].rstrip(" "), row[-1][1])
+        return [row]
+    return wrap_spans(spans, width, first, rest)
 
 
 def _list_depth(node: SyntaxTreeNode) -> int:
@@ -300,6 +317,39 @@ def table_grid(node: SyntaxTreeNode) -> tuple[list[list[list[Span]]], list[str]]
 def table_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
     """Column widths that fit the rows received so far in ``width``; empty when they cannot fit."""
     grid, _ = table_grid(node)
+    return _natural_widths(grid, width)
+
+
+FROZEN_ROWS = 8  # body rows whose cells decide a committed table's column widths
+HEADROOM = 3  # cells of room at least given to each column of a committed table, when the row has them
+
+
+def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
+    """Column widths for a table whose head is being committed, kept for all its later rows.
+
+    Each column gets its widest cell among the header and the first ``FROZEN_ROWS`` body rows
+    (a fixed set, so the widths do not depend on how much had arrived when the head was
+    committed), plus headroom: ``max(HEADROOM, width // 2)`` cells each, scaled down to the
+    row's unused width, so the row never exceeds ``width`` cells. A left-aligned last column
+    gets none: it may already use the rest of the row. Empty when the columns cannot fit
+    (the table is drawn as flat ``a │ b`` lines).
+    """
+    grid, aligns = table_grid(node)
+    grid = grid[: FROZEN_ROWS + 1]
+    widths = _natural_widths(grid, width)
+    if not widths:
+        return widths
+    wanted = [max(HEADROOM, w // 2) for w in widths]
+    if not _aligned_last(aligns, len(widths)):
+        wanted[-1] = 0
+    spare = width - sum(widths) - 3 * (len(widths) - 1)
+    total = sum(wanted)
+    if total > spare:
+        wanted = [want * spare // total for want in wanted]
+    return tuple(w + extra for w, extra in zip(widths, wanted, strict=True))
+
+
+def _natural_widths(grid: list[list[list[Span]]], width: int) -> tuple[int, ...]:
     columns = max((len(row) for row in grid), default=0)
     widths = tuple(max((spans_width(row[c]) for row in grid if c < len(row)), default=0) for c in range(columns))
     if sum(widths) + 3 * max(columns - 1, 0) > width:
@@ -307,12 +357,18 @@ def table_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
     return tuple(max(w, 1) for w in widths)
 
 
+def _aligned_last(aligns: list[str], columns: int) -> bool:
+    """The last column is right-aligned or centred (its cells' position depends on its width)."""
+    last = aligns[-1] if len(aligns) == columns else ""
+    return "right" in last or "center" in last
+
+
 def table_lines(
     node: SyntaxTreeNode, width: int, widths: tuple[int, ...] | None = None, *, header: bool = True
 ) -> list[Line]:
     """A table as aligned columns when it fits, else one ``a │ b │ c`` line per row, wrapped.
 
-    ``widths`` (from :func:`table_widths` when the table's head was committed) are kept even
+    ``widths`` (from :func:`frozen_widths` when the table's head was committed) are kept even
     when a later cell is wider: that cell wraps inside its column. ``header=False`` leaves
     out the header row and its rule (drawn with the head).
     """
@@ -321,7 +377,7 @@ def table_lines(
         widths = table_widths(node, width)
     separator: Span = (" │ ", DIM)
     room = widths
-    if widths and not any(word in (aligns[-1] if len(aligns) == len(widths) else "") for word in ("right", "center")):
+    if widths and not _aligned_last(aligns, len(widths)):
         # a left-aligned last column may use the rest of the row: widening it moves nothing already drawn
         room = (*widths[:-1], max(widths[-1], width - sum(widths[:-1]) - 3 * (len(widths) - 1)))
     out: list[Line] = []
@@ -339,7 +395,7 @@ def table_lines(
 
 def _table_row(cells: list[list[Span]], widths: Sequence[int], aligns: list[str], separator: Span) -> list[Line]:
     wrapped: list[list[list[Span]]] = [
-        wrap_spans(cells[c], widths[c]) if c < len(cells) and cells[c] else [[]] for c in range(len(widths))
+        _wrap(cells[c], widths[c]) if c < len(cells) and cells[c] else [[]] for c in range(len(widths))
     ]
     height = max((len(parts) for parts in wrapped), default=1)
     out: list[Line] = []
