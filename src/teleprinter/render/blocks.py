@@ -47,6 +47,8 @@ LINK = Style(underline=True, fg="34")
 DIM = Style(dim=True)
 QUOTE = Style(dim=True, fg="32")
 BULLETS = ("•", "◦", "▪")
+FROZEN_ROWS = 8  # body rows whose cells decide the column widths of a longer table
+HEADROOM = 3  # cells of room at least given to each column of such a table, when the row has them
 CODE_INDENT: list[Span] = []  # none: a code block copied from the terminal is the code, nothing added
 
 
@@ -314,23 +316,13 @@ def table_grid(node: SyntaxTreeNode) -> tuple[list[list[list[Span]]], list[str]]
     return grid, aligns
 
 
-def table_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
-    """Column widths that fit the rows received so far in ``width``; empty when they cannot fit."""
-    grid, _ = table_grid(node)
-    return _natural_widths(grid, width)
-
-
-FROZEN_ROWS = 8  # body rows whose cells decide a committed table's column widths
-HEADROOM = 3  # cells of room at least given to each column of a committed table, when the row has them
-
-
 def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
-    """Column widths for a table whose head is being committed, kept for all its later rows.
+    """Column widths of a table longer than ``FROZEN_ROWS`` body rows, kept for all its rows.
 
     Each column gets its widest cell among the header and the first ``FROZEN_ROWS`` body rows
     (a fixed set, so the widths do not depend on how much had arrived when the head was
-    committed), plus headroom: ``max(HEADROOM, width // 2)`` cells each, scaled down to the
-    row's unused width, so the row never exceeds ``width`` cells. A left-aligned last column
+    committed), plus headroom: half its width, at least ``HEADROOM`` cells, scaled down to fit
+    the row's unused width, so a row never exceeds ``width`` cells. A left-aligned last column
     gets none: it may already use the rest of the row. Empty when the columns cannot fit
     (the table is drawn as flat ``a │ b`` lines).
     """
@@ -350,6 +342,7 @@ def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
 
 
 def _natural_widths(grid: list[list[list[Span]]], width: int) -> tuple[int, ...]:
+    """Each column's widest cell; empty when the columns do not fit in ``width``."""
     columns = max((len(row) for row in grid), default=0)
     widths = tuple(max((spans_width(row[c]) for row in grid if c < len(row)), default=0) for c in range(columns))
     if sum(widths) + 3 * max(columns - 1, 0) > width:
@@ -368,13 +361,16 @@ def table_lines(
 ) -> list[Line]:
     """A table as aligned columns when it fits, else one ``a │ b │ c`` line per row, wrapped.
 
+    A table of at most ``FROZEN_ROWS`` body rows gets each column's widest cell; a longer one the
+    widths it gets when streamed (:func:`frozen_widths`), so it looks the same however it arrived.
+
     ``widths`` (from :func:`frozen_widths` when the table's head was committed) are kept even
     when a later cell is wider: that cell wraps inside its column. ``header=False`` leaves
     out the header row and its rule (drawn with the head).
     """
     grid, aligns = table_grid(node)
-    if widths is None:
-        widths = table_widths(node, width)
+    if widths is None:  # a table drawn whole: as it would be streamed (see :func:`frozen_widths`)
+        widths = frozen_widths(node, width) if len(grid) > FROZEN_ROWS + 1 else _natural_widths(grid, width)
     separator: Span = (" │ ", DIM)
     room = widths
     if widths and not _aligned_last(aligns, len(widths)):
