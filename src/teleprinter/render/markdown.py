@@ -16,6 +16,12 @@ table's column widths, the wrapped line's hanging indent). Cuts between lines fa
 boundaries by construction; a cut inside a line is placed on the row break the live region
 showed when the layout can find it. Rows that left the screen are therefore never drawn
 again, and what follows them continues from exactly where they ended.
+
+Two kinds of block commit sooner, because re-drawing them each frame costs the most: an open
+code block keeps only its last ``FENCE_LIVE_LINES`` complete lines live, and an open table, once
+it has more than ``FROZEN_ROWS`` body rows (which fix its column widths), commits its complete
+rows at every frame; only the row being typed stays live, so a frame's cost follows the text
+that arrived since the last one, not the table's length.
 """
 
 from __future__ import annotations
