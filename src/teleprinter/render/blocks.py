@@ -158,11 +158,13 @@ class BlockRenderer:
 
 
 def _wrap(spans: list[Span], width: int, first: list[Span] = [], rest: list[Span] = []) -> list[list[Span]]:  # noqa: B006
-    """:func:`~teleprinter.render.wrap.wrap_spans`, short-cut for plain ASCII text that fits on one row
-    (most table cells and rows): the same row, its trailing spaces dropped, without cutting it into clusters."""
-    if all(text.isascii() and text.isprintable() for text, _ in spans) and (
-        sum(len(text) for text, _ in spans) + spans_width(first) <= width
-    ):
+    """:func:`~teleprinter.render.wrap.wrap_spans`, short-cut for text that fits on one row (most table
+    cells and rows): the same row, its trailing spaces dropped, without cutting it into clusters.
+
+    Only for printable text: no tabs, line breaks or spaces other than U+0020 (the only space that
+    is printable), so the one row is exactly what ``wrap_spans`` would make.
+    """
+    if all(text.isprintable() for text, _ in spans) and spans_width(spans) + spans_width(first) <= width:
         row = [*first, *spans]
         while row and not row[-1][0].rstrip(" ") and len(row) > len(first):
             row.pop()
