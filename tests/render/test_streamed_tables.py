@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from teleprinter.render.blocks import FROZEN_ROWS
 from teleprinter.render.markdown import MarkdownLayout
@@ -76,3 +78,30 @@ def test_on_a_small_screen_a_streamed_table_keeps_every_cell() -> None:
     streamed = stream(chunked(text, [3]), 60, 5, markdown=True, step=0.01)
     assert cells(streamed.rows) == cells(whole.rows)
     assert streamed.rows[-1] == "After."
+
+
+CELLS = st.sampled_from(["a", "bb", "ccc dd", "**bold**", "`x|y`", "e \\| f", "[l](http://x.y)", "99", "100", ""])
+
+
+@st.composite
+def table_documents(draw: st.DrawFn) -> str:
+    """A table of 0-24 body rows (some short of cells, some without the closing pipe) between text."""
+    columns = draw(st.integers(1, 4))
+    delimiter = "|" + "|".join(draw(st.sampled_from(["---", ":--", "--:", ":-:"])) for _ in range(columns)) + "|"
+    lines = ["| " + " | ".join(draw(CELLS) or "h" for _ in range(columns)) + " |", delimiter]
+    for _ in range(draw(st.integers(0, 24))):
+        cells = [draw(CELLS) for _ in range(draw(st.integers(1, columns)))]
+        lines.append("| " + " | ".join(cells) + draw(st.sampled_from([" |", ""])))
+    before = draw(st.sampled_from(["", "Intro words.\n\n"]))
+    after = draw(st.sampled_from(["", "\n", "\n\nAfter words.", "\n# Heading", "\n> quoted"]))
+    return before + "\n".join(lines) + after
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(text=table_documents(), sizes=st.lists(st.integers(1, 30), min_size=1, max_size=4),
+       step=st.sampled_from([0.001, 0.01, 0.05]))
+def test_any_streamed_table_looks_as_drawn_whole(text: str, sizes: list[int], step: float) -> None:
+    whole = stream([text], 50, 60, markdown=True)
+    streamed = stream(chunked(text, sizes), 50, 60, markdown=True, step=step)
+    assert streamed.rows == whole.rows
