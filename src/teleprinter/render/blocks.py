@@ -301,8 +301,9 @@ def _token_style(token_type: Any) -> Style:
     return PLAIN
 
 
+@lru_cache(maxsize=2)  # by node identity: the widths and then the rows of one table need the same grid
 def table_grid(node: SyntaxTreeNode) -> tuple[list[list[list[Span]]], list[str]]:
-    """The table's cells (header row first) as styled spans, and each column's alignment."""
+    """The table's cells (header row first) as styled spans, and each column's alignment (read only)."""
     grid: list[list[list[Span]]] = []
     aligns: list[str] = []
     for section in node.children:
