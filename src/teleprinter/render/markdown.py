@@ -39,7 +39,7 @@ from teleprinter.render.wrap import spans_width
 
 CUT_AT = 1536  # characters of source in the open block before its head is committed
 FENCE_LIVE_LINES = 8  # complete lines an open code block keeps live (re-highlighted each frame)
-_DELIMITER_ROW = re.compile(r" {0,3}\|?(?: *:?-+:? *\|)*(?: *:?-+:? *)?\|? *")
+_DELIMITER_ROW = re.compile(r" {0,3}\|? *:?-+:? *(?:\| *:?-+:? *)*\|? *")  # a table's second line, e.g. |---|--:|
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _MARKER = re.compile(r"\d+[.)]")
 _GUESSES = 4  # cuts inside a line tried for one that falls on the live region's row break
