@@ -157,7 +157,7 @@ class BlockRenderer:
         return out
 
 
-def _wrap(spans: list[Span], width: int, first: list[Span] = [], rest: list[Span] = []) -> list[list[Span]]:  # noqa: B006
+def _wrap(spans: list[Span], width: int, first: Sequence[Span] = (), rest: Sequence[Span] = ()) -> list[list[Span]]:
     """:func:`~teleprinter.render.wrap.wrap_spans`, short-cut for text that fits on one row (most table
     cells and rows): the same row, its trailing spaces dropped, without cutting it into clusters.
 
