@@ -92,7 +92,7 @@ async def _render(stream: Any, args: argparse.Namespace) -> str | None:
     from teleprinter.config import terminal_environment
     from teleprinter.events import Custom
     from teleprinter.relay import GAPPED, RESTARTED
-    from teleprinter.render.console import make_renderer
+    from teleprinter.render.factory import make_renderer
 
     def renderer() -> Any:
         return make_renderer(
