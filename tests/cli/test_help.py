@@ -139,6 +139,9 @@ def test_a_usage_error_is_two_lines_ending_in_the_error(command: str) -> None:
         (["ask", "--max-tokens", "many", "x"], "argument --max-tokens: not a whole number: 'many'"),
         (["ask", "--bogus", "x"], "unrecognized arguments: --bogus"),
         (["ask", "one", "two"], "unrecognized arguments: two"),
+        (["ask", "--temperature", "-5", "x"], "argument --temperature: must be 0 or more"),
+        (["ask", "--speed", "nan", "x"], "argument --speed: not a finite number: 'nan'"),
+        (["ask", "--timeout", "inf", "x"], "argument --timeout: not a finite number: 'inf'"),
     ],
 )
 def test_usage_errors_say_what_is_wrong(argv: list[str], error: str) -> None:
