@@ -359,7 +359,7 @@ def open_publisher(args: argparse.Namespace) -> Any:
     target = redis_target(args, args.publish, "--publish")
     key = args.stream_key or f"run-{uuid.uuid4().hex[:12]}"
     if args.stream_key:  # a named key may hold an earlier run: replace a finished one, refuse a live one
-        note = claim_stream(target, target.key(key))
+        note = claim_stream(target, target.key(key), ttl=args.stream_ttl)
         if note:
             sys.stderr.write(f"teleprinter: {note}\n")
     publisher = RedisPublisher(target, key, on_warning=warn, ttl=args.stream_ttl)

@@ -79,8 +79,11 @@ def _status(text: str) -> None:
 
 async def _jsonl(stream: Any) -> str | None:
     from teleprinter.codec import dumps
+    from teleprinter.relay.wire import CLAIM
 
     async for entry in stream.entries():
+        if entry.kind == CLAIM:  # the relay's own bookkeeping, not part of the run
+            continue
         record = entry.record if entry.record is not None else {"event": f"relay.{entry.kind}", "value": entry.value}
         sys.stdout.write(dumps(record) + "\n")
         sys.stdout.flush()
