@@ -324,7 +324,7 @@ def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
 
     Each column gets its widest cell among the header and the first ``FROZEN_ROWS`` body rows
     (a fixed set, so the widths do not depend on how much had arrived when the head was
-    committed), plus headroom: half its width, at least ``HEADROOM`` cells, scaled down to fit
+    committed), plus headroom: a quarter of its width, at least ``HEADROOM`` cells, scaled down to fit
     the row's unused width, so a row never exceeds ``width`` cells. A left-aligned last column
     gets none: it may already use the rest of the row. Empty when the columns cannot fit
     (the table is drawn as flat ``a │ b`` lines).
@@ -334,7 +334,7 @@ def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
     widths = _natural_widths(grid, width)
     if not widths:
         return widths
-    wanted = [max(HEADROOM, w // 2) for w in widths]
+    wanted = [max(HEADROOM, w // 4) for w in widths]
     if not _aligned_last(aligns, len(widths)):
         wanted[-1] = 0
     spare = width - sum(widths) - 3 * (len(widths) - 1)
