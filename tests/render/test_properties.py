@@ -134,3 +134,10 @@ def test_a_table_that_dissolves_does_not_split_the_paragraph_before_it() -> None
     """Found by the property above: ``|-`` looks like a table delimiter until ``|- #`` arrives."""
     text = "x = 1\n|x = 1\n|- # "
     assert stream(chunked(text, [1]), 16, 20, markdown=True).rows == stream([text], 16, 20, markdown=True).rows
+
+
+def test_a_code_block_committed_line_by_line_leaves_no_empty_row_at_its_end() -> None:
+    """Found by the property above: an open code block commits its complete lines; when only its
+    closing fence was left, the rest drew as an empty code block, one blank row too many."""
+    text = "```\nA\n\nC\nD\nE\nF\nG\nH\nI\n```\n# x"
+    assert stream(chunked(text, [2]), 16, 60, markdown=True).rows == stream([text], 16, 60, markdown=True).rows

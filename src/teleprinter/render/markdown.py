@@ -142,6 +142,8 @@ class MarkdownLayout:
         self, node: SyntaxTreeNode, width: int, first_in_tail: bool, context: Continuation | None = None
     ) -> list[str]:
         continuing = first_in_tail and self._continuing
+        if continuing and node.type == "fence" and not node.content:
+            return []  # every line of the code block was committed; what is left is its closing fence
         if context is None:
             context = self._context if continuing else FRESH
         rows = self.blocks.rows(node, width, context)
