@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     from teleprinter.commands import completion as completion_command
     from teleprinter.commands import doctor as doctor_command
     from teleprinter.commands import local_worker as model_command
+    from teleprinter.commands import render as render_command
     from teleprinter.commands import run as run_command
     from teleprinter.commands import watch as watch_command
     from teleprinter.commands import worker as worker_command
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch_command.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     doctor_command.add_parser(subparsers)
+    render_command.add_parser(subparsers)
     run_command.add_parser(subparsers)
     watch_command.add_parser(subparsers)
     worker_command.add_parser(subparsers)
