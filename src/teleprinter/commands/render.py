@@ -38,7 +38,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from teleprinter.render.console import TerminalRenderer
     from teleprinter.render.plain import PlainRenderer
+    from teleprinter.render.writer import FRAME_INTERVAL
     from teleprinter.sinks.stats import Stats, summary_line
     from teleprinter.sources.text import stream_fd
 
@@ -48,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     summary = args.stats or sys.stderr.isatty()
     stats = Stats()
     try:
-        stream_fd(fd, [renderer, stats] if summary else [renderer], what=what, model=what)
+        gap = FRAME_INTERVAL if isinstance(renderer, TerminalRenderer) else 0.0  # a pipe gets every piece at once
+        stream_fd(fd, [renderer, stats] if summary else [renderer], what=what, model=what, gap=gap)
     finally:
         if opened:
             os.close(fd)

@@ -9,6 +9,13 @@ holds, so the pieces are the writer's as far as the kernel kept them apart), the
 :class:`~teleprinter.events.RunFailed` when reading, decoding or a sink failed (``interrupted``
 for Ctrl-C, SIGTERM and a closed stdout).
 
+``gap`` reads at most once per ``gap`` seconds: text that comes faster waits in the pipe and
+arrives as one piece. A renderer draws at most one frame per interval anyway, so reading at that
+pace shows the same frames at the same moments, while a producer writing a few bytes every
+millisecond no longer wakes the process (a read, an event, a lock) a thousand times a second:
+that wake-up alone cost about as much CPU as drawing the frames (``render``, ``benchmarks/bench_peers.py``).
+A producer slower than that (a model at 20 tokens a second) is read piece by piece as before.
+
 Bytes are decoded with an incremental UTF-8 decoder, so a character split across two reads
 comes out whole in the second piece; a byte that is not UTF-8 is a :class:`ConfigError` naming it
 and its offset, raised after the valid text before it went to the sinks.
@@ -36,12 +43,15 @@ def stream_fd(
     *,
     what: str = "the input",
     model: str = "",
+    gap: float = 0.0,
     clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Read ``fd`` to its end, feeding every read's text to ``sinks`` as events; the bytes read.
 
     ``what`` names the input in errors (``"stdin is not UTF-8 text (byte 0xff at offset 12)"``);
-    ``model`` is the ``RunStarted.model`` (the status line's "waiting for ..."). ``time`` on the
+    ``model`` is the ``RunStarted.model`` (the status line's "waiting for ..."); ``gap`` (seconds)
+    is the least time between two reads (see the module docstring). ``time`` on the
     events is ``clock()`` (seconds, monotonic). Raises :class:`ConfigError` for bytes that are not
     UTF-8 and lets ``OSError`` from reading and any sink's exception propagate; in every case the
     sinks have seen a ``RunFailed`` first. The descriptor is not closed.
@@ -50,10 +60,15 @@ def stream_fd(
     run_id = uuid.uuid4()
     handle(RunStarted(run_id, model=model, time=clock()))
     decoder = codecs.getincrementaldecoder("utf-8")()
-    read, done, index = os.read, 0, 0
+    read, done, index, last = os.read, 0, 0, float("-inf")
     try:
         while True:
+            if gap:
+                wait = last + gap - clock()
+                if wait > 0:
+                    sleep(wait)
             data = read(fd, READ_SIZE)
+            last = clock()
             try:
                 text = decoder.decode(data, final=not data)
             except UnicodeDecodeError as error:
@@ -61,7 +76,7 @@ def stream_fd(
                 raise _not_utf8(what, error, done + len(data) - len(error.object)) from None
             done += len(data)
             if text:
-                handle(Token(run_id, text, index, clock()))
+                handle(Token(run_id, text, index, last))
                 index += 1
             if not data:
                 break
