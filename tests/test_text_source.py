@@ -52,7 +52,7 @@ def test_one_run_one_token_per_read_and_a_split_character_comes_whole() -> None:
     assert [event.index for event in sink.events if isinstance(event, Token)] == [0, 1]
 
 
-def test_a_gap_reads_what_came_faster_as_one_piece() -> None:
+def test_paced_reads_take_what_came_meanwhile_as_one_piece() -> None:
     sink = Events()
     fd = pipe_with(b"a", b"b", b"c", pause=0.002)
     slept: list[float] = []
@@ -62,7 +62,7 @@ def test_a_gap_reads_what_came_faster_as_one_piece() -> None:
         time.sleep(0.2)  # everything has been written by then
 
     try:
-        stream_fd(fd, [sink], gap=0.1, sleep=sleep)
+        stream_fd(fd, [sink], not_before=lambda: time.monotonic() + 0.1, sleep=sleep)
     finally:
         os.close(fd)
     assert "".join(sink.texts()) == "abc"

@@ -40,7 +40,6 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from teleprinter.render.console import TerminalRenderer
     from teleprinter.render.plain import PlainRenderer
-    from teleprinter.render.writer import FRAME_INTERVAL
     from teleprinter.sinks.stats import Stats, summary_line
     from teleprinter.sources.text import stream_fd
 
@@ -50,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     summary = args.stats or sys.stderr.isatty()
     stats = Stats()
     try:
-        gap = FRAME_INTERVAL if isinstance(renderer, TerminalRenderer) else 0.0  # a pipe gets every piece at once
-        stream_fd(fd, [renderer, stats] if summary else [renderer], what=what, model=what, gap=gap)
+        paced = renderer.writer.next_frame if isinstance(renderer, TerminalRenderer) else None  # a pipe: at once
+        stream_fd(fd, [renderer, stats] if summary else [renderer], what=what, model=what, not_before=paced)
     finally:
         if opened:
             os.close(fd)

@@ -9,9 +9,11 @@ holds, so the pieces are the writer's as far as the kernel kept them apart), the
 :class:`~teleprinter.events.RunFailed` when reading, decoding or a sink failed (``interrupted``
 for Ctrl-C, SIGTERM and a closed stdout).
 
-``gap`` reads at most once per ``gap`` seconds: text that comes faster waits in the pipe and
-arrives as one piece. A renderer draws at most one frame per interval anyway, so reading at that
-pace shows the same frames at the same moments, while a producer writing a few bytes every
+``not_before`` paces the reads: the next read waits until the clock time it returns, typically
+the renderer's next frame (:meth:`FrameWriter.next_frame`); text that comes sooner waits in the
+pipe and arrives as one piece. A renderer draws at most one frame per interval anyway, so reading
+at that pace shows the same frames at the same moments (each drawn at once, on the reading
+thread, since its interval is over), while a producer writing a few bytes every
 millisecond no longer wakes the process (a read, an event, a lock) a thousand times a second:
 that wake-up alone cost about as much CPU as drawing the frames (``render``, ``benchmarks/bench_peers.py``).
 A producer slower than that (a model at 20 tokens a second) is read piece by piece as before.
@@ -43,15 +45,15 @@ def stream_fd(
     *,
     what: str = "the input",
     model: str = "",
-    gap: float = 0.0,
+    not_before: Callable[[], float] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Read ``fd`` to its end, feeding every read's text to ``sinks`` as events; the bytes read.
 
     ``what`` names the input in errors (``"stdin is not UTF-8 text (byte 0xff at offset 12)"``);
-    ``model`` is the ``RunStarted.model`` (the status line's "waiting for ..."); ``gap`` (seconds)
-    is the least time between two reads (see the module docstring). ``time`` on the
+    ``model`` is the ``RunStarted.model`` (the status line's "waiting for ..."); ``not_before()``
+    (seconds on ``clock``) is the earliest time of the next read (see the module docstring). ``time`` on the
     events is ``clock()`` (seconds, monotonic). Raises :class:`ConfigError` for bytes that are not
     UTF-8 and lets ``OSError`` from reading and any sink's exception propagate; in every case the
     sinks have seen a ``RunFailed`` first. The descriptor is not closed.
@@ -60,15 +62,15 @@ def stream_fd(
     run_id = uuid.uuid4()
     handle(RunStarted(run_id, model=model, time=clock()))
     decoder = codecs.getincrementaldecoder("utf-8")()
-    read, done, index, last = os.read, 0, 0, float("-inf")
+    read, done, index = os.read, 0, 0
     try:
         while True:
-            if gap:
-                wait = last + gap - clock()
+            if not_before is not None:
+                wait = not_before() - clock()
                 if wait > 0:
                     sleep(wait)
             data = read(fd, READ_SIZE)
-            last = clock()
+            arrived = clock()
             try:
                 text = decoder.decode(data, final=not data)
             except UnicodeDecodeError as error:
@@ -76,7 +78,7 @@ def stream_fd(
                 raise _not_utf8(what, error, done + len(data) - len(error.object)) from None
             done += len(data)
             if text:
-                handle(Token(run_id, text, index, last))
+                handle(Token(run_id, text, index, arrived))
                 index += 1
             if not data:
                 break
