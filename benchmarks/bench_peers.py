@@ -354,7 +354,7 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
     have = available()
     if os.environ.get("BENCH_PEERS_NO_TEXTUAL"):  # while iterating on teleprinter: Textual takes minutes
         have[TEXTUAL] = False
-    ask = not smoke  # the reference row through LangChain: ~1 s of CPU a run, so once per case
+    ask = not smoke  # the reference row through LangChain: ~1 s of CPU a run, so once per case (quick: prose only)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tp-peers-") as folder:
         base = start_up(have, Path(folder), 1 if smoke else 3 if quick else 5, ask)
@@ -362,7 +362,8 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
             for size in sizes:
                 textual = size <= textual_max and (kind == "prose" or not quick)  # tables: 5 s of CPU at 1 KB
                 repeats = 5 if size == 1 and not (quick or smoke) else 1
-                results = measure(kind, size, have, Path(folder), base, textual=textual, ask=ask, repeats=repeats)
+                reference = ask and (kind == "prose" or not quick)
+                results = measure(kind, size, have, Path(folder), base, textual=textual, ask=reference, repeats=repeats)
                 rows += _rows(f"{kind}, {size} KB", results)
     missing = [name for name, present in have.items() if not present]
     if missing and rows:
