@@ -169,3 +169,18 @@ def test_ctrl_c_keeps_what_was_drawn_restores_the_terminal_and_exits_130() -> No
     assert "Half an answer that never ends" in rows
     assert rows.count("teleprinter: interrupted") == 1
     assert drawn.rfind(b"\x1b[?25h") > drawn.rfind(b"\x1b[?25l")  # cursor shown after it was last hidden
+
+
+def test_a_reader_that_goes_away_ends_it_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "long.md"
+    path.write_text("".join(f"line {n} with **bold** text\n" for n in range(50_000)), encoding="utf-8")
+    process = subprocess.Popen(
+        [*TELEPRINTER, "render", str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env=cli_env(),
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"line 0 with **bold** text\n"
+    process.stdout.close()  # `| head -1`
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
+    process.stderr.close()

@@ -19,7 +19,8 @@ def add_parser(subparsers: Any) -> None:
         help="draw Markdown from stdin or a file as it arrives, like an answer",
         description="Draw Markdown read from FILE or stdin as it arrives, with the renderer ask uses: "
         "the line being written shows at once, finished blocks go to scrollback. Into a pipe the text "
-        "comes out exactly as read. No model is involved.",
+        "comes out exactly as read. No model is involved. On a terminal the text is read at most once a frame, so the "
+        "status line counts reads, not the producer's tokens.",
         examples=(
             'llm "Explain TCP" | teleprinter render  # another tool\'s streamed answer',
             "teleprinter render answer.md  # a file",
