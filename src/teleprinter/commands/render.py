@@ -77,6 +77,8 @@ def _open_input(name: str | None) -> tuple[int, str, bool]:
             os.close(fd)
             raise ConfigError(f"{name} is a directory", "pass a file")
         return fd, str(name), True
+    if sys.stdin is None:  # started with stdin closed (``<&-``)
+        raise ConfigError("stdin is closed", "pass FILE")
     if name is None and sys.stdin.isatty():
         raise ConfigError("nothing to render", "pass FILE, or pipe the text: llm 'question' | teleprinter render")
     return sys.stdin.fileno(), "stdin", False
