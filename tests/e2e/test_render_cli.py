@@ -184,3 +184,15 @@ def test_a_reader_that_goes_away_ends_it_quietly(tmp_path: Path) -> None:
     assert process.wait(timeout=60) == 0
     assert process.stderr.read() == b""
     process.stderr.close()
+
+
+def test_render_imports_no_langchain() -> None:
+    """The whole point of ``render`` next to ``ask --provider replay``: no LangChain (~0.85 s of CPU) on the path."""
+    result = subprocess.run(
+        [*TELEPRINTER[:1], "-X", "importtime", *TELEPRINTER[1:], "render"], input=b"# Hi\n", capture_output=True,
+        env=cli_env(), timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (0, b"# Hi\n")
+    modules = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines() if "|" in line]
+    assert "teleprinter.sources.text" in modules
+    assert not [name for name in modules if name.startswith(("langchain", "pydantic", "llama_cpp"))]
