@@ -24,7 +24,7 @@ _EXPORTS: dict[str, str] = {
     "Stats": "teleprinter.sinks.stats",
     "Recorder": "teleprinter.sinks.record",
     "PlainRenderer": "teleprinter.render.plain",
-    "make_renderer": "teleprinter.render.console",
+    "make_renderer": "teleprinter.render.factory",
     "stream_answer": "teleprinter.answer",
     "stream": "teleprinter.sources.runnable",
     "astream": "teleprinter.sources.runnable",

@@ -60,18 +60,33 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{hint}\n{self.prog}: error: {redact(message)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS: dict[str, str] = {
+    "ask": "teleprinter.commands.ask",
+    "batch": "teleprinter.commands.batch",
+    "chat": "teleprinter.commands.chat",
+    "doctor": "teleprinter.commands.doctor",
+    "render": "teleprinter.commands.render",
+    "run": "teleprinter.commands.run",
+    "watch": "teleprinter.commands.watch",
+    "worker": "teleprinter.commands.worker",
+    "completion": "teleprinter.commands.completion",
+    "model": "teleprinter.commands.local_worker",
+}
+"""Every command's name and the module whose ``add_parser(subparsers)`` makes its parser, in help order."""
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; given ``argv`` naming a command, with only that command's parser.
+
+    Importing every command module and building every parser costs tens of milliseconds, which
+    ``ask`` on a warm model worker cannot afford (issue 14: its first token must follow the
+    model's prompt evaluation closely). Parsing is the same: the one subparser built is the one
+    argparse would pick. Without a command (``--help``, the overview) or with a word that is no
+    command (argparse's "invalid choice" lists them all) every command is built.
+    """
+    from importlib import import_module
+
     from teleprinter import __version__
-    from teleprinter.commands import ask
-    from teleprinter.commands import batch as batch_command
-    from teleprinter.commands import chat as chat_command
-    from teleprinter.commands import completion as completion_command
-    from teleprinter.commands import doctor as doctor_command
-    from teleprinter.commands import local_worker as model_command
-    from teleprinter.commands import render as render_command
-    from teleprinter.commands import run as run_command
-    from teleprinter.commands import watch as watch_command
-    from teleprinter.commands import worker as worker_command
     from teleprinter.commands.common import add_help_argument, examples_epilog, group
     from teleprinter.commands.helpformat import HelpFormatter
 
@@ -87,17 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
     general.add_argument("--version", action="version", version=f"teleprinter {__version__}")
     general.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    ask.add_parser(subparsers)
-    batch_command.add_parser(subparsers)
-    chat_command.add_parser(subparsers)
-    doctor_command.add_parser(subparsers)
-    render_command.add_parser(subparsers)
-    run_command.add_parser(subparsers)
-    watch_command.add_parser(subparsers)
-    worker_command.add_parser(subparsers)
-    completion_command.add_parser(subparsers)
-    model_command.add_parser(subparsers)
+    named = command_named(argv) if argv is not None else None
+    for name, module in COMMANDS.items():
+        if named is None or name == named:
+            import_module(module).add_parser(subparsers)
     return parser
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, when it is one of :data:`COMMANDS` and only ``--debug`` stands before it."""
+    for word in argv:
+        if word == "--debug":
+            continue
+        return word if word in COMMANDS else None
+    return None
 
 
 COMMON_COMMANDS = (
@@ -197,7 +215,11 @@ def _configure_logging(debug: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    from teleprinter.config import completion_requested
+
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(None if completion_requested() else argv)  # completion needs every command
     _complete(parser)
     args, extra = parser.parse_known_args(argv)
     if extra:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from teleprinter.events import Event, Token
+if TYPE_CHECKING:  # the warm worker's client marks phases before it needs events (issue 14)
+    from teleprinter.events import Event
 
 
 @dataclass(slots=True)
@@ -75,6 +77,8 @@ class FirstToken:
         self.seen = False
 
     def handle(self, event: Event) -> None:
+        from teleprinter.events import Token  # only under --debug
+
         if not self.seen and type(event) is Token and event.text:
             self.seen = True
             mark("first token")

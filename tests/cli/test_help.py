@@ -139,6 +139,9 @@ def test_a_usage_error_is_two_lines_ending_in_the_error(command: str) -> None:
         (["ask", "--max-tokens", "many", "x"], "argument --max-tokens: not a whole number: 'many'"),
         (["ask", "--bogus", "x"], "unrecognized arguments: --bogus"),
         (["ask", "one", "two"], "unrecognized arguments: two"),
+        (["ask", "--temperature", "-5", "x"], "argument --temperature: must be 0 or more"),
+        (["ask", "--speed", "nan", "x"], "argument --speed: not a finite number: 'nan'"),
+        (["ask", "--timeout", "inf", "x"], "argument --timeout: not a finite number: 'inf'"),
     ],
 )
 def test_usage_errors_say_what_is_wrong(argv: list[str], error: str) -> None:
@@ -182,3 +185,21 @@ def test_every_example_parses_with_todays_options(command: str) -> None:
             except SystemExit:
                 pytest.fail(f"example {argv} does not parse: {err.getvalue().strip()}")
         assert extra == [] and args.command == argv[0], argv
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_parser_built_for_one_command_parses_like_the_whole_one(command: str) -> None:
+    """``main`` builds only the named command's parser (issue 14: start-up of ``ask`` on a warm
+    worker); every example, with ``--debug`` before or after the command, must parse the same."""
+    examples = example_commands(call(command, "--help")[1])
+    for argv in [*examples, *(["--debug", *argv] for argv in examples), [command, "--debug", *examples[0][1:]]]:
+        lean = build_parser(argv)
+        assert set(subcommands(lean)) == {command}
+        with redirect_stderr(io.StringIO()):
+            lean_args, full_args = lean.parse_known_args(argv)[0], build_parser().parse_known_args(argv)[0]
+        assert vars(lean_args) == vars(full_args), argv  # `run` is the same function object in both
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["--version"], ["aks", "hello"], ["--debug"], ["-h", "ask"]])
+def test_without_a_command_first_every_command_is_built(argv: list[str]) -> None:
+    assert set(subcommands(build_parser(argv))) == set(COMMANDS)

@@ -17,7 +17,7 @@ import pytest
 
 from teleprinter.config import Settings
 from teleprinter.doctor import FAIL, OK, check_redis_online
-from teleprinter.events import RunStarted
+from teleprinter.events import RunEnded, RunStarted, Token
 from teleprinter.relay import RedisPublisher, StreamInUse, claim_stream, parse_target
 from tests.conftest import TELEPRINTER, cli_env, run_cli
 from tests.redis_server import RedisServer, free_port
@@ -136,3 +136,34 @@ def test_doctor_online_pings_redis_with_the_credentials(tmp_path: Path) -> None:
 
 def _settings(url: str) -> Settings:
     return Settings({"TELEPRINTER_REDIS_URL": url}, {"TELEPRINTER_REDIS_URL": "environment"})
+
+
+@pytest.mark.parametrize("earlier", ["none", "finished"])
+def test_runs_claiming_one_key_at_once_let_exactly_one_publish(
+    redis_server: RedisServer, tmp_path: Path, earlier: str
+) -> None:
+    """The look-then-delete is one Lua script: of ten claims at the same moment one wins, nine are refused."""
+    import asyncio
+
+    from teleprinter.relay import claim_stream_async
+
+    if earlier == "finished":
+        assert ask(tmp_path, redis_server.url, "race", FIRST).returncode == 0
+    target = parse_target(redis_server.url)
+
+    async def claims() -> list[object]:
+        tries = [claim_stream_async(target, "teleprinter:race") for _ in range(10)]
+        return await asyncio.gather(*tries, return_exceptions=True)
+
+    results = asyncio.run(claims())
+    assert sum(isinstance(result, StreamInUse) for result in results) == 9, results
+    winner = [result for result in results if not isinstance(result, BaseException)]
+    assert winner == ([None] if earlier == "none" else ["replacing the finished run (done) on stream teleprinter:race"])
+    publisher = RedisPublisher(redis_server.url, "race")  # the winner's run follows its claim entry
+    run = uuid4()
+    for event in (RunStarted(run), Token(run, "won"), RunEnded(run)):
+        publisher.handle(event)
+    publisher.close()
+    events = run_cli(["watch", redis_server.url, "race", "--events", "jsonl"], timeout=30)
+    assert events.returncode == 0 and '"won"' in events.stdout
+    assert "claim" not in events.stdout  # the relay's marker is not part of the run

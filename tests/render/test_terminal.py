@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from teleprinter.render.console import TerminalRenderer, make_renderer
+from teleprinter.render.console import TerminalRenderer
+from teleprinter.render.factory import make_renderer
 from teleprinter.render.plain import PlainRenderer
 from teleprinter.render.terminal import color_enabled, detect, query_synchronized, watch_resize
 

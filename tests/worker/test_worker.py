@@ -11,6 +11,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -158,3 +159,41 @@ def test_ctrl_c_on_one_client_stops_that_answer_only(runtime: Runtime) -> None:
     assert out.decode() == again.stdout and again.stdout.strip()  # the other client got its whole answer
     log = (runtime.directory / "worker.log").read_text()
     assert "generation stopped" in log  # the interrupted answer was stopped, not run to the end
+
+
+SPY = """
+import atexit, sys
+import teleprinter.worker.source as source
+
+send = source.send_to_worker
+
+def spied(*args, **kwargs):
+    names = ("teleprinter.render.factory", "teleprinter.events", "langchain_core")
+    loaded = [name for name in names if name in sys.modules]
+    print("sent with", loaded, file=sys.stderr)
+    return send(*args, **kwargs)
+
+source.send_to_worker = spied
+atexit.register(lambda: print("markdown_it" in sys.modules, file=sys.stderr))
+from teleprinter.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_warm_ask_sends_its_request_before_building_the_renderer(runtime: Runtime) -> None:
+    """The worker evaluates the prompt while the client imports the rest (issue 14); into a pipe
+    the client never imports the terminal renderer's Markdown parser."""
+    assert runtime.ask(PROMPT, "--max-tokens", "4").returncode == 0  # the worker is up
+    result = subprocess.run(
+        [sys.executable, "-c", SPY, "ask", PROMPT, "--max-tokens", "12"],
+        capture_output=True,
+        text=True,
+        env=runtime.env(),
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    lines = result.stderr.splitlines()
+    assert "sent with []" in lines, result.stderr
+    assert lines[-1] == "False", result.stderr

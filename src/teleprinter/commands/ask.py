@@ -87,6 +87,16 @@ def read_stdin(stdin: IO[str]) -> str:
 def run(args: argparse.Namespace) -> int:
     options = model_options(args)
     from teleprinter.config import keep_alive
+
+    prompt = read_prompt(args, sys.stdin, optional=options.provider == "replay")
+    with ExitStack() as early:
+        # The warm model worker starts evaluating the prompt now; the rest of this command's
+        # imports and set-up run meanwhile, off the path to the first token (issue 14).
+        answer = _answer_function(args, options, prompt, keep_alive(options.settings, args.keep_alive), early)
+        return _answer(args, answer)
+
+
+def _answer(args: argparse.Namespace, answer: Callable[[list[Any], Any], None]) -> int:
     from teleprinter.render.plain import PlainRenderer
     from teleprinter.secrets import redact, registered
     from teleprinter.sinks.record import Recorder
@@ -94,8 +104,6 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.textfile import open_user_output
     from teleprinter.truncation import cut_notice
 
-    prompt = read_prompt(args, sys.stdin, optional=options.provider == "replay")
-    answer = _answer_function(args, options, prompt, keep_alive(options.settings, args.keep_alive))
     publisher = open_publisher(args)  # before the renderer: an unreachable Redis is one line, nothing drawn
     renderer = _renderer(args)
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
@@ -132,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _renderer(args: argparse.Namespace) -> Any:
     from teleprinter.config import terminal_environment
-    from teleprinter.render.console import make_renderer
+    from teleprinter.render.factory import make_renderer
 
     return make_renderer(
         sys.stdout,
@@ -147,19 +155,25 @@ def _renderer(args: argparse.Namespace) -> Any:
 
 
 def _answer_function(
-    args: argparse.Namespace, options: Any, prompt: str, keep: float
+    args: argparse.Namespace, options: Any, prompt: str, keep: float, stack: ExitStack
 ) -> Callable[[list[Any], Any], None]:
-    """Streams the answer into the sinks: through the warm worker (local model), else in-process."""
+    """Streams the answer into the sinks: through the warm worker (local model), else in-process.
+
+    The worker gets the request at once (its connection is closed by ``stack``, which stops the
+    generation if the command ends before reading the answer); the returned function relays it.
+    """
     from teleprinter.commands import local_worker as worker
 
     if worker.uses_worker(options, keep):
-        from teleprinter.worker.source import stream_from_worker
+        from teleprinter.worker.source import send_to_worker
 
         request = worker.worker_request(options, prompt, args.system)
-        paths = worker.worker_paths()
+        pending = stack.enter_context(
+            send_to_worker(request, paths=worker.worker_paths(), keep_alive=keep, notice=worker.notice)
+        )
 
         def through_worker(sinks: list[Any], stats: Any) -> None:
-            stream_from_worker(request, [*sinks, stats], paths=paths, keep_alive=keep, notice=worker.notice)
+            pending.relay([*sinks, stats])
 
         return through_worker
     from teleprinter.answer import build_messages, stream_answer

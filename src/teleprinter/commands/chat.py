@@ -179,7 +179,7 @@ def _renderer_factory(args: argparse.Namespace) -> RendererFactory:
     environ = terminal_environment()
     display = display_options(args)
     try:
-        from teleprinter.render.console import make_renderer
+        from teleprinter.render.factory import make_renderer
     except ImportError:  # the console renderer is optional; plain text always works
         from teleprinter.render.plain import PlainRenderer
 

@@ -107,7 +107,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--model", metavar="NAME", help="model name or path, where the provider takes one")
     model.add_argument("--deployment", metavar="NAME", help="Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT_NAME)")
     model.add_argument("--max-tokens", type=positive_int, metavar="N", help="longest answer in tokens")
-    model.add_argument("--temperature", type=any_float, metavar="T", help="sampling temperature")
+    model.add_argument("--temperature", type=temperature, metavar="T", help="sampling temperature")
     model.add_argument("--env-file", metavar="FILE", help="read settings from FILE instead of ./.env")
     network = group(parser, "network")
     network.add_argument("--base-url", metavar="URL", help="OpenAI-compatible server URL, e.g. http://127.0.0.1:11434/v1")
@@ -179,15 +179,21 @@ def display_options(args: argparse.Namespace) -> Any:
 
 
 def _number(text: str, kind: type[int] | type[float]) -> Any:
+    """``text`` as an int or a finite float (``nan`` and ``inf`` are no setting), else a usage error."""
     try:
-        return kind(text)
+        value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a {'whole ' if kind is int else ''}number: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
 
 
-def any_float(text: str) -> float:
-    """An argparse type: any number (``--temperature``)."""
+def temperature(text: str) -> float:
+    """An argparse type: a sampling temperature, 0 or more (0: always the likeliest token)."""
     value: float = _number(text, float)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
@@ -359,7 +365,7 @@ def open_publisher(args: argparse.Namespace) -> Any:
     target = redis_target(args, args.publish, "--publish")
     key = args.stream_key or f"run-{uuid.uuid4().hex[:12]}"
     if args.stream_key:  # a named key may hold an earlier run: replace a finished one, refuse a live one
-        note = claim_stream(target, target.key(key))
+        note = claim_stream(target, target.key(key), ttl=args.stream_ttl)
         if note:
             sys.stderr.write(f"teleprinter: {note}\n")
     publisher = RedisPublisher(target, key, on_warning=warn, ttl=args.stream_ttl)

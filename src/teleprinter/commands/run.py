@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace, runnable: Any, value: Any, sinks: list[Any], stats: Any) -> int:
     from teleprinter.answer import stream_run
     from teleprinter.config import terminal_environment
-    from teleprinter.render.console import make_renderer
+    from teleprinter.render.factory import make_renderer
     from teleprinter.render.plain import PlainRenderer
     from teleprinter.sinks.stats import summary_line
 

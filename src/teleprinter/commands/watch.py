@@ -79,8 +79,11 @@ def _status(text: str) -> None:
 
 async def _jsonl(stream: Any) -> str | None:
     from teleprinter.codec import dumps
+    from teleprinter.relay.wire import CLAIM
 
     async for entry in stream.entries():
+        if entry.kind == CLAIM:  # the relay's own bookkeeping, not part of the run
+            continue
         record = entry.record if entry.record is not None else {"event": f"relay.{entry.kind}", "value": entry.value}
         sys.stdout.write(dumps(record) + "\n")
         sys.stdout.flush()
@@ -92,7 +95,7 @@ async def _render(stream: Any, args: argparse.Namespace) -> str | None:
     from teleprinter.config import terminal_environment
     from teleprinter.events import Custom
     from teleprinter.relay import GAPPED, RESTARTED
-    from teleprinter.render.console import make_renderer
+    from teleprinter.render.factory import make_renderer
 
     def renderer() -> Any:
         return make_renderer(

@@ -15,7 +15,6 @@ from typing import Any
 
 from teleprinter import timeline
 from teleprinter.errors import ProviderError
-from teleprinter.providers.llama_loader import tune_threads
 
 DEFAULT_PREAMBLE = "A conversation between a curious user and a helpful, knowledgeable assistant."
 STOP_SEQUENCES = ("\nUser:", "User:", "\n\n\n")
@@ -106,6 +105,8 @@ def stream_pieces(
             "start a new conversation or shorten the prompt",
         )
     completion.prompt_tokens = prompt_tokens
+    from teleprinter.providers.llama_loader import tune_threads  # not on the worker client's path
+
     tune_threads(llama)
     stream = llama.create_completion(**args)
     pieces: list[str] = []

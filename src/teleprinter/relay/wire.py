@@ -2,12 +2,13 @@
 
 Each event is one entry whose field ``e`` holds the event as the codec's JSON object
 (:mod:`teleprinter.codec`, with ``t`` the producer's clock and, in a publisher's first entry,
-``v`` = :data:`~teleprinter.codec.FORMAT_VERSION`). The relay adds three markers:
+``v`` = :data:`~teleprinter.codec.FORMAT_VERSION`). The relay adds four markers:
 
 =================  ===============================================================
 ``end``            the stream is finished: ``done``, ``failed`` or ``interrupted``
 ``restart``        a worker restarted the answer (attempt number): discard what came before
 ``gap``            that many events could not be published during an outage: incomplete
+``claim``          a run took this key and is about to publish (:mod:`~teleprinter.relay.claim`)
 =================  ===============================================================
 
 Every entry also carries ``p`` (the publisher's id) and ``n`` (its sequence number), which
@@ -23,7 +24,7 @@ from typing import Any
 from teleprinter.codec import CodecError, decode
 from teleprinter.events import Event
 
-EVENT, END, RESTART, GAP = "e", "end", "restart", "gap"
+EVENT, END, RESTART, GAP, CLAIM = "e", "end", "restart", "gap", "claim"
 OUTCOMES = ("done", "failed", "interrupted")
 
 
@@ -33,7 +34,7 @@ class Entry:
 
     id: str
     kind: str
-    """``event``, ``end``, ``restart``, ``gap`` or ``unknown`` (an entry from a newer producer)."""
+    """``event``, ``end``, ``restart``, ``gap``, ``claim`` or ``unknown`` (an entry from a newer producer)."""
     event: Event | None = None
     record: dict[str, Any] | None = None
     """The event's JSON object as published (for ``--events jsonl``)."""
@@ -50,7 +51,7 @@ def read_entry(entry_id: str, fields: dict[str, str]) -> Entry:
             return Entry(entry_id, "event", decode(record, time), record)
         except (ValueError, CodecError, AttributeError):
             return Entry(entry_id, "unknown")
-    for marker in (END, RESTART, GAP):
+    for marker in (END, RESTART, GAP, CLAIM):
         if marker in fields:
             return Entry(entry_id, marker, value=fields[marker])
     return Entry(entry_id, "unknown")

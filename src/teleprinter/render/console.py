@@ -1,29 +1,27 @@
-"""The console renderer: a sink that shows an answer on a terminal, or plain text on a pipe.
+"""The console renderer: a sink that shows an answer on a terminal in frames.
 
-``make_renderer`` picks: a pipe or file gets :class:`PipeRenderer` (the answer text exactly as
-it arrived, no escape codes); a terminal that cannot move the cursor (``TERM=dumb``) gets plain
-text with control characters neutralised; any other terminal gets :class:`AgentRenderer` (a
-:class:`TerminalRenderer` drawing every run apart: frames, wrapping by cells, Markdown, status
-line). Every renderer has ``close()``, which must run on every exit path: it draws what was
-received and puts the terminal back as it was.
+:func:`teleprinter.render.factory.make_renderer` picks the renderer for a stream; any terminal
+that can move the cursor gets :class:`AgentRenderer` (a :class:`TerminalRenderer` drawing every
+run apart: frames, wrapping by cells, Markdown, status line). Every renderer has ``close()``,
+which must run on every exit path: it draws what was received and puts the terminal back as it was.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import IO, Protocol
 from uuid import UUID
 
 from teleprinter.events import Event, RunEnded, RunFailed, RunStarted, Token
+from teleprinter.render.factory import make_renderer as make_renderer  # its home before
 from teleprinter.render.layout import Layout, RawLayout
 from teleprinter.render.markdown import MarkdownLayout
-from teleprinter.render.options import DisplayOptions
 from teleprinter.render.region import LiveRegion
 from teleprinter.render.sanitize import sanitize
 from teleprinter.render.status import SPIN_INTERVAL, StatusLine
 from teleprinter.render.style import encode
-from teleprinter.render.terminal import Capabilities, detect, is_tty, query_size, watch_resize
+from teleprinter.render.terminal import Capabilities, query_size, watch_resize
 from teleprinter.render.writer import FRAME_INTERVAL, FrameWriter
 from teleprinter.sinks.stats import Stats, summary_line
 
@@ -224,43 +222,3 @@ def _quietly(stream: IO[str], text: str) -> None:
         stream.flush()
     except (OSError, ValueError):
         pass
-
-
-def make_renderer(
-    stream: IO[str],
-    *,
-    prefix: str = "",
-    markdown: bool | None = None,
-    color: str = "auto",
-    status_stream: IO[str] | None = None,
-    model_name: str = "",
-    capabilities: Capabilities | None = None,
-    environ: Mapping[str, str] | None = None,
-    stdin: IO[str] | None = None,
-    display: DisplayOptions | None = None,
-) -> Renderer:
-    """The right renderer for ``stream`` (see the module docstring).
-
-    ``environ`` holds the terminal variables (``config.terminal_environment()``); ``stdin``,
-    when it is the same terminal, lets detection ask whether synchronized output is supported.
-    The status line is drawn only when ``status_stream`` is given and is a terminal.
-    ``display`` says how reasoning, tool calls and graph progress are shown
-    (:mod:`teleprinter.render.agent` on a terminal, :mod:`teleprinter.render.pipe` elsewhere).
-    """
-    from teleprinter.render.agent import AgentRenderer
-    from teleprinter.render.pipe import PipeRenderer
-
-    caps = capabilities or detect(stream, environ or {}, color=color, stdin=stdin)
-    if not caps.is_tty:
-        return PipeRenderer(stream, prefix, options=display, side=status_stream)
-    if not caps.cursor:
-        return PipeRenderer(stream, prefix, options=display, side=status_stream, sanitize=sanitize)
-    return AgentRenderer(
-        stream,
-        caps,
-        display=display,
-        prefix=prefix,
-        markdown=True if markdown is None else markdown,
-        status_stream=status_stream if status_stream is not None and is_tty(status_stream) else None,
-        model_name=model_name,
-    )

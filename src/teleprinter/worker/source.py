@@ -13,17 +13,18 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
-from uuid import uuid4
+from typing import TYPE_CHECKING, Any
 
 from teleprinter import timeline
 from teleprinter.errors import ProviderError
-from teleprinter.events import Event, RunEnded, RunFailed, RunStarted, Token, is_interruption
 from teleprinter.providers.llama_stream import MODEL_NAME
-from teleprinter.sinks import Sink
 from teleprinter.worker import protocol
 from teleprinter.worker.client import Notice, connect
 from teleprinter.worker.paths import WorkerPaths
+
+if TYPE_CHECKING:  # events are imported once the request is sent: the worker evaluates the prompt meanwhile
+    from teleprinter.events import Event
+    from teleprinter.sinks import Sink
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,39 +56,60 @@ def _emit(sinks: Sequence[Sink], event: Event) -> None:
         sink.handle(event)
 
 
-def stream_from_worker(
-    request: WorkerRequest,
-    sinks: Sequence[Sink],
-    *,
-    paths: WorkerPaths,
-    keep_alive: float,
-    notice: Notice,
-) -> WorkerRun:
-    """Stream one answer through the worker (started if needed) into ``sinks``.
+class PendingAnswer:
+    """A request the worker is already working on; :meth:`relay` turns its answer into events.
 
-    Sink errors (a closed pipe) and Ctrl-C propagate after every sink saw ``RunFailed``;
-    closing the connection stops the worker's generation of this answer only. Raises
-    :class:`ProviderError` for a failure the worker reports or a worker that died mid-answer.
+    Made by :func:`send_to_worker`, which closes the connection on exit: a command that ends
+    before relaying (an error, Ctrl-C) stops the worker's generation of this answer only.
     """
-    run_id = uuid4()
-    run = WorkerRun()
-    _emit(sinks, RunStarted(run_id, request.model_name, None, (), time.perf_counter()))
-    try:
-        timeline.mark("imports", "no LangChain or llama_cpp in this process")
-        connection = connect(paths, keep_alive, notice)
-        run.started = connection.started
-        timeline.mark("worker started" if connection.started else "worker connected")
-        with connection.sock as sock:
-            payload = {"op": "complete", "v": protocol.VERSION, "model_path": request.model_path}
-            protocol.send(sock, {**payload, "args": request.args, "keep_alive": keep_alive})
-            _relay(protocol.messages(sock), run_id, run, sinks)
-    except BaseException as error:
-        _emit_failure(sinks, run_id, error)
-        raise
-    return run
+
+    def __init__(self, sock: Any, run: WorkerRun, model_name: str, sent_at: float) -> None:
+        self._sock = sock
+        self.run = run
+        self.model_name = model_name
+        self.sent_at = sent_at  # perf_counter seconds: the run starts when the worker has the request
+
+    def relay(self, sinks: Sequence[Sink]) -> WorkerRun:
+        """Stream the answer into ``sinks`` (``RunStarted`` first, timed when the request was sent).
+
+        Sink errors (a closed pipe) and Ctrl-C propagate after every sink saw ``RunFailed``.
+        Raises :class:`ProviderError` for a failure the worker reports or a worker that died mid-answer.
+        """
+        from uuid import uuid4
+
+        from teleprinter.events import RunStarted
+
+        run_id = uuid4()
+        _emit(sinks, RunStarted(run_id, self.model_name, None, (), self.sent_at))
+        try:
+            _relay(protocol.messages(self._sock), run_id, self.run, sinks)
+        except BaseException as error:
+            _emit_failure(sinks, run_id, error)
+            raise
+        return self.run
+
+
+@contextlib.contextmanager
+def send_to_worker(
+    request: WorkerRequest, *, paths: WorkerPaths, keep_alive: float, notice: Notice
+) -> Iterator[PendingAnswer]:
+    """Connect to the worker (starting one if needed) and send ``request``; the worker starts on it now.
+
+    Raises :class:`ConfigError` for a worker directory this user may not use and
+    :class:`ProviderError` when a new worker fails to start (:func:`teleprinter.worker.client.connect`).
+    """
+    timeline.mark("imports", "no LangChain or llama_cpp in this process")
+    connection = connect(paths, keep_alive, notice)
+    timeline.mark("worker started" if connection.started else "worker connected")
+    with connection.sock as sock:
+        payload = {"op": "complete", "v": protocol.VERSION, "model_path": request.model_path}
+        protocol.send(sock, {**payload, "args": request.args, "keep_alive": keep_alive})
+        yield PendingAnswer(sock, WorkerRun(started=connection.started), request.model_name, time.perf_counter())
 
 
 def _relay(messages: Iterator[dict[str, Any]], run_id: Any, run: WorkerRun, sinks: Sequence[Sink]) -> None:
+    from teleprinter.events import RunEnded, Token
+
     index = 0
     while True:
         try:
@@ -120,6 +142,8 @@ def _relay(messages: Iterator[dict[str, Any]], run_id: Any, run: WorkerRun, sink
 
 
 def _emit_failure(sinks: Sequence[Sink], run_id: Any, error: BaseException) -> None:
+    from teleprinter.events import RunFailed, is_interruption
+
     failed = RunFailed(run_id, error, is_interruption(error), time.perf_counter())
     for sink in sinks:
         with contextlib.suppress(Exception):
