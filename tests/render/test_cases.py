@@ -58,10 +58,11 @@ def test_a_table_taller_than_the_screen_keeps_its_column_widths_and_wraps_a_late
     text = "| key | value |\n|---|---|\n" + "\n".join(rows) + "\n\nAfter."
     run = stream(chunked(text, [5]), 40, 6, markdown=True, step=0.05)
     table = [row for row in run.rows if "│" in row]
-    assert table[0].startswith("key │ value") and table[1].startswith("r1  │ v1")
-    assert all(row.index("│") == 4 for row in table), "every row keeps the widths chosen first"
-    assert "r12 │ a much wider value that wraps" in table  # the last column may use the rest of the row
-    assert table[-2:] == ["r13 │ a value far too wide for the rest", "    │ of its row"]
+    # the first column: its widest cell (3) plus 3 cells of headroom, kept for every row
+    assert table[0].startswith("key    │ value") and table[1].startswith("r1     │ v1")
+    assert all(row.index("│") == 7 for row in table), "every row keeps the widths chosen first"
+    assert "r12    │ a much wider value that wraps" in table  # the last column may use the rest of the row
+    assert table[-2:] == ["r13    │ a value far too wide for the", "       │ rest of its row"]
     assert run.rows[-1] == "After."
 
 

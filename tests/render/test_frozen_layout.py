@@ -94,7 +94,7 @@ def block(draw: st.DrawFn) -> str:
         wide = st.lists(TABLE, min_size=1, max_size=4).map(" ".join)
         rows = [[draw(cell) for _ in range(columns)]]
         rows.append(["---"] * columns)
-        for number in range(draw(st.integers(1, 10))):
+        for number in range(draw(st.integers(1, 20))):  # past FROZEN_ROWS: rows committed as they complete
             rows.append([draw(wide if number > 2 else cell) for _ in range(columns)])
         return "\n".join("| " + " | ".join(row) + " |" for row in rows)
     return "\n".join(f"[{n}]: http://ex.org/{draw(PROSE)}" for n in range(1, draw(st.integers(1, 3)) + 1))

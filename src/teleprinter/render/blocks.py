@@ -13,8 +13,10 @@ disagrees with what follows it):
   moves the items drawn before it, and an ordered item shows the number the model wrote
   (two lists separated by a blank line stay 1-12 and 1-12 however the stream was cut,
   where CommonMark would renumber the second 13-24 only if both were parsed together).
-* Table columns keep the widths chosen when the table's head was committed; a later wider
-  cell wraps inside its column.
+* Table columns keep the widths chosen when the table's head was committed
+  (:func:`frozen_widths`: the widest cell of the header and the first ``FROZEN_ROWS`` body rows,
+  plus headroom from the row's unused width), so a number gaining a digit or a slightly longer
+  note still fits; a cell wider than that wraps inside its column.
 * Reference-style links are not resolved (see :func:`parser`): ``[1]`` is shown as written,
   and a definition ``[1]: https://...`` is shown where it appears, as its own line.
 """
@@ -45,6 +47,8 @@ LINK = Style(underline=True, fg="34")
 DIM = Style(dim=True)
 QUOTE = Style(dim=True, fg="32")
 BULLETS = ("•", "◦", "▪")
+FROZEN_ROWS = 8  # body rows whose cells decide the column widths of a longer table
+HEADROOM = 3  # cells of room at least given to each column of such a table, when the row has them
 CODE_INDENT: list[Span] = []  # none: a code block copied from the terminal is the code, nothing added
 
 
@@ -102,7 +106,7 @@ class BlockRenderer:
         for number, line in enumerate(self.lines(node, inner, context)):
             continued = number == 0 and context.mid_line  # the first row goes on with a wrapped line
             first = [*self.rest, *line.rest] if continued else [*self.first, *line.first]
-            for row in wrap_spans(line.spans, width, first, [*self.rest, *line.rest]):
+            for row in _wrap(line.spans, width, first, [*self.rest, *line.rest]):
                 out.append(encode(row, self.color) if row else "")
         return out
 
@@ -151,6 +155,23 @@ class BlockRenderer:
             for number, line in enumerate(self._children(item, width - pad, tight=True)):
                 out.append(Line(line.spans, (lead if number == 0 else hang) + line.first, hang + line.rest))
         return out
+
+
+def _wrap(spans: list[Span], width: int, first: Sequence[Span] = (), rest: Sequence[Span] = ()) -> list[list[Span]]:
+    """:func:`~teleprinter.render.wrap.wrap_spans`, short-cut for text that fits on one row (most table
+    cells and rows): the same row, its trailing spaces dropped, without cutting it into clusters.
+
+    Only for printable text: no tabs, line breaks or spaces other than U+0020 (the only space that
+    is printable), so the one row is exactly what ``wrap_spans`` would make.
+    """
+    if all(text.isprintable() for text, _ in spans) and spans_width(spans) + spans_width(first) <= width:
+        row = [*first, *spans]
+        while row and not row[-1][0].rstrip(" ") and len(row) > len(first):
+            row.pop()
+        if len(row) > len(first):
+            row[-1] = (row[-1][0].rstrip(" "), row[-1][1])
+        return [row]
+    return wrap_spans(spans, width, first, rest)
 
 
 def _list_depth(node: SyntaxTreeNode) -> int:
@@ -280,8 +301,9 @@ def _token_style(token_type: Any) -> Style:
     return PLAIN
 
 
+@lru_cache(maxsize=2)  # by node identity: the widths and then the rows of one table need the same grid
 def table_grid(node: SyntaxTreeNode) -> tuple[list[list[list[Span]]], list[str]]:
-    """The table's cells (header row first) as styled spans, and each column's alignment."""
+    """The table's cells (header row first) as styled spans, and each column's alignment (read only)."""
     grid: list[list[list[Span]]] = []
     aligns: list[str] = []
     for section in node.children:
@@ -297,9 +319,33 @@ def table_grid(node: SyntaxTreeNode) -> tuple[list[list[list[Span]]], list[str]]
     return grid, aligns
 
 
-def table_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
-    """Column widths that fit the rows received so far in ``width``; empty when they cannot fit."""
-    grid, _ = table_grid(node)
+def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
+    """Column widths of a table longer than ``FROZEN_ROWS`` body rows, kept for all its rows.
+
+    Each column gets its widest cell among the header and the first ``FROZEN_ROWS`` body rows
+    (a fixed set, so the widths do not depend on how much had arrived when the head was
+    committed), plus headroom: a quarter of its width, at least ``HEADROOM`` cells, scaled down to fit
+    the row's unused width, so a row never exceeds ``width`` cells. A left-aligned last column
+    gets none: it may already use the rest of the row. Empty when the columns cannot fit
+    (the table is drawn as flat ``a │ b`` lines).
+    """
+    grid, aligns = table_grid(node)
+    grid = grid[: FROZEN_ROWS + 1]
+    widths = _natural_widths(grid, width)
+    if not widths:
+        return widths
+    wanted = [max(HEADROOM, w // 4) for w in widths]
+    if not _aligned_last(aligns, len(widths)):
+        wanted[-1] = 0
+    spare = width - sum(widths) - 3 * (len(widths) - 1)
+    total = sum(wanted)
+    if total > spare:
+        wanted = [want * spare // total for want in wanted]
+    return tuple(w + extra for w, extra in zip(widths, wanted, strict=True))
+
+
+def _natural_widths(grid: list[list[list[Span]]], width: int) -> tuple[int, ...]:
+    """Each column's widest cell; empty when the columns do not fit in ``width``."""
     columns = max((len(row) for row in grid), default=0)
     widths = tuple(max((spans_width(row[c]) for row in grid if c < len(row)), default=0) for c in range(columns))
     if sum(widths) + 3 * max(columns - 1, 0) > width:
@@ -307,21 +353,30 @@ def table_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
     return tuple(max(w, 1) for w in widths)
 
 
+def _aligned_last(aligns: list[str], columns: int) -> bool:
+    """The last column is right-aligned or centred (its cells' position depends on its width)."""
+    last = aligns[-1] if len(aligns) == columns else ""
+    return "right" in last or "center" in last
+
+
 def table_lines(
     node: SyntaxTreeNode, width: int, widths: tuple[int, ...] | None = None, *, header: bool = True
 ) -> list[Line]:
     """A table as aligned columns when it fits, else one ``a │ b │ c`` line per row, wrapped.
 
-    ``widths`` (from :func:`table_widths` when the table's head was committed) are kept even
+    A table of at most ``FROZEN_ROWS`` body rows gets each column's widest cell; a longer one the
+    widths it gets when streamed (:func:`frozen_widths`), so it looks the same however it arrived.
+
+    ``widths`` (from :func:`frozen_widths` when the table's head was committed) are kept even
     when a later cell is wider: that cell wraps inside its column. ``header=False`` leaves
     out the header row and its rule (drawn with the head).
     """
     grid, aligns = table_grid(node)
-    if widths is None:
-        widths = table_widths(node, width)
+    if widths is None:  # a table drawn whole: as it would be streamed (see :func:`frozen_widths`)
+        widths = frozen_widths(node, width) if len(grid) > FROZEN_ROWS + 1 else _natural_widths(grid, width)
     separator: Span = (" │ ", DIM)
     room = widths
-    if widths and not any(word in (aligns[-1] if len(aligns) == len(widths) else "") for word in ("right", "center")):
+    if widths and not _aligned_last(aligns, len(widths)):
         # a left-aligned last column may use the rest of the row: widening it moves nothing already drawn
         room = (*widths[:-1], max(widths[-1], width - sum(widths[:-1]) - 3 * (len(widths) - 1)))
     out: list[Line] = []
@@ -339,7 +394,7 @@ def table_lines(
 
 def _table_row(cells: list[list[Span]], widths: Sequence[int], aligns: list[str], separator: Span) -> list[Line]:
     wrapped: list[list[list[Span]]] = [
-        wrap_spans(cells[c], widths[c]) if c < len(cells) and cells[c] else [[]] for c in range(len(widths))
+        _wrap(cells[c], widths[c]) if c < len(cells) and cells[c] else [[]] for c in range(len(widths))
     ]
     height = max((len(parts) for parts in wrapped), default=1)
     out: list[Line] = []

@@ -198,10 +198,21 @@ def _list(node: SyntaxTreeNode, source: Source, first: int, end: int) -> list[Cu
     return cuts
 
 
+def table_opener(node: SyntaxTreeNode, delimiter: str) -> str:
+    """What the rest of a table cut between rows starts with: a header of as many empty cells as
+    the table has columns, then the table's delimiter row (its alignments).
+
+    The rest is drawn without its header (the head drew it), so the header's text is not needed;
+    leaving it out keeps it from being parsed again at every frame.
+    """
+    columns = len(node.children[0].children[0].children) if node.children and node.children[0].children else 0
+    return "|" + " |" * max(columns, 1) + "\n" + delimiter + "\n"
+
+
 def _table(node: SyntaxTreeNode, source: Source, first: int) -> list[Cut]:
     if len(node.children) < 2:
         return []
-    opener = source.lines[first] + "\n" + source.lines[first + 1] + "\n"
+    opener = table_opener(node, source.lines[first + 1])
     cuts = []
     for row in node.children[1].children:
         if row.map and row.map[0] in source.starts(first + 1, len(source.lines)):

@@ -16,6 +16,12 @@ table's column widths, the wrapped line's hanging indent). Cuts between lines fa
 boundaries by construction; a cut inside a line is placed on the row break the live region
 showed when the layout can find it. Rows that left the screen are therefore never drawn
 again, and what follows them continues from exactly where they ended.
+
+Two kinds of block commit sooner, because re-drawing them each frame costs the most: an open
+code block keeps only its last ``FENCE_LIVE_LINES`` complete lines live, and an open table, once
+it has more than ``FROZEN_ROWS`` body rows (which fix its column widths), commits its complete
+rows at every frame; only the row being typed stays live, so a frame's cost follows the text
+that arrived since the last one, not the table's length.
 """
 
 from __future__ import annotations
@@ -26,13 +32,14 @@ from dataclasses import replace
 
 from markdown_it.tree import SyntaxTreeNode
 
-from teleprinter.render.blocks import FRESH, BlockRenderer, Continuation, parser, table_widths
-from teleprinter.render.cuts import Cut, cut_points, forced_cut
+from teleprinter.render.blocks import FRESH, FROZEN_ROWS, BlockRenderer, Continuation, frozen_widths, parser
+from teleprinter.render.cuts import Cut, cut_points, forced_cut, table_opener
 from teleprinter.render.layout import Spill
 from teleprinter.render.wrap import spans_width
 
 CUT_AT = 1536  # characters of source in the open block before its head is committed
 FENCE_LIVE_LINES = 8  # complete lines an open code block keeps live (re-highlighted each frame)
+_DELIMITER_ROW = re.compile(r" {0,3}\|? *:?-+:? *(?:\| *:?-+:? *)*\|? *")  # a table's second line, e.g. |---|--:|
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _MARKER = re.compile(r"\d+[.)]")
 _GUESSES = 4  # cuts inside a line tried for one that falls on the live region's row break
@@ -51,11 +58,14 @@ class MarkdownLayout:
         self._continuing = False  # the tail starts with the rest of a block whose head was committed
         self._context: Continuation = FRESH  # how that rest is drawn
         self._cut_at = CUT_AT
+        self._parsed: tuple[str, list[SyntaxTreeNode]] = ("", [])  # the last source parsed, and its blocks
+        self._stale: list[SyntaxTreeNode] = []  # blocks of earlier parses, unlinked at the next frame
 
     def feed(self, text: str) -> None:
         self._pending.append(text)
 
     def update(self, width: int, cap: int) -> tuple[list[str], list[str]]:
+        self._unlink_stale()
         cap = max(cap, 1)
         final = self._cut_large(width)
         nodes = self._parse()
@@ -76,6 +86,7 @@ class MarkdownLayout:
         return final + spilled, live
 
     def finish(self, width: int) -> list[str]:
+        self._unlink_stale()
         rows = self._final(self._parse(), width)
         self._tail = ""
         self._done = 0
@@ -92,7 +103,25 @@ class MarkdownLayout:
         source = self._tail if source is None else source
         if not source.strip():
             return []
-        return list(SyntaxTreeNode(self.md.parse(source)).children)
+        if source != self._parsed[0]:  # a frame often parses the same tail twice (cut, then draw)
+            self._stale.extend(self._parsed[1])
+            self._parsed = (source, list(SyntaxTreeNode(self.md.parse(source)).children))
+        return self._parsed[1]
+
+    def _unlink_stale(self) -> None:
+        """Free the trees parsed by the last frame and no longer used, now rather than at the next full
+        garbage collection.
+
+        A syntax tree's nodes point to their parent, so each tree is a reference cycle. Left to the
+        cycle collector, the trees of a streamed table (hundreds of nodes a frame) soon trigger a
+        full collection, which walks every object of the program: a frame of several milliseconds.
+        Unlinked, each tree is freed as soon as its last reference goes.
+        """
+        stack = self._stale
+        while stack:
+            node = stack.pop()
+            node.parent = None
+            stack.extend(node.children)
 
     def _rows(self, nodes: Sequence[SyntaxTreeNode], width: int) -> list[str]:
         rows: list[str] = []
@@ -127,7 +156,13 @@ class MarkdownLayout:
         An open code block commits its complete lines sooner (past ``FENCE_LIVE_LINES``): highlighting
         is the costliest part of a frame, and a complete code line is drawn the same way whatever
         follows it (only a multi-line string's colour can differ across a cut, never its text).
+        An open table commits its complete rows once it has more than ``FROZEN_ROWS`` of them, and
+        from then on every complete row at the next frame (see :meth:`_long_table`).
         """
+        if self._long_table():
+            committed = self._commit_rows(width)
+            if committed is not None:
+                return committed
         size = len(self._tail) + sum(map(len, self._pending))
         if size < self._cut_at and not self._long_fence():
             return []
@@ -144,6 +179,50 @@ class MarkdownLayout:
             return False
         lines = self._tail.count("\n") + sum(piece.count("\n") for piece in self._pending)
         return lines > FENCE_LIVE_LINES + 1
+
+    def _long_table(self) -> bool:
+        """The tail looks like an open table with complete body rows to commit.
+
+        Its column widths are decided by its header and first ``FROZEN_ROWS`` body rows, so once
+        it has more complete rows than that they are committed (a frame's parse and layout then
+        cover only the rows that arrived since the last frame, not the whole table); once its
+        widths are frozen, every complete row is committed, leaving only the row being typed live.
+        A complete row is drawn the same way whatever follows it. Only a cheap test on the
+        source: the parse decides whether it really is one table.
+        """
+        if self._pending:
+            self._tail += "".join(self._pending)
+            self._pending.clear()
+        header, found, rest = self._tail.partition("\n")
+        delimiter, found, body = rest.partition("\n")
+        if not found or "|" not in header + delimiter or not _DELIMITER_ROW.fullmatch(delimiter):
+            return False
+        rows = body.count("\n")
+        if self._continuing:
+            return self._context.table_widths is not None and rows > 0
+        return rows > FROZEN_ROWS
+
+    def _commit_rows(self, width: int) -> list[str] | None:
+        """Commit an open table's complete rows (see :meth:`_long_table`), keeping the row being typed live.
+
+        Only the complete rows are parsed, and the cut is the last line start: a table decides
+        each line's membership from that line alone (a blank line or another block's start ends
+        it), so rows that parse as one table with the last of them not blank are rows of the
+        whole tail too, and the line after them goes on as the tail's first row.
+        """
+        tail = self._tail
+        second = tail.find("\n", tail.find("\n") + 1) + 1
+        end = tail.rfind("\n") + 1
+        if end <= second or not tail[tail.rfind("\n", 0, end - 1) + 1 : end - 1].strip():
+            return None
+        head = tail[:end]
+        nodes = self._parse(head)
+        node = nodes[0] if len(nodes) == 1 else None
+        whole = node is not None and tuple(node.map or ()) == (0, head.count("\n"))  # every line is a row
+        if node is None or node.type != "table" or len(node.children) < 2 or not whole:
+            return None
+        opener = table_opener(node, tail[tail.find("\n") + 1 : second - 1])
+        return self._commit(Cut(end, opener, Continuation(table_widths=())), node, node, width)
 
     def _make_room(self, width: int, cap: int) -> list[str]:
         """The live rows outgrew ``cap``: commit finished-looking blocks, then the open block's head."""
@@ -180,7 +259,7 @@ class MarkdownLayout:
             return None
         context = self._context if self._continuing else FRESH
         if node.type == "table" and context.table_widths is None:
-            context = replace(context, table_widths=table_widths(node, self._inner(width)))
+            context = replace(context, table_widths=frozen_widths(node, self._inner(width)))
         chosen = self._choose(cuts, node, width, context, cap)
         if chosen is None:
             return None
@@ -190,7 +269,7 @@ class MarkdownLayout:
         """Print ``head`` (the block before ``cut``) for good; the rest becomes the tail."""
         context = self._context if self._continuing else FRESH
         if node.type == "table" and context.table_widths is None:
-            context = replace(context, table_widths=table_widths(node, self._inner(width)))
+            context = replace(context, table_widths=frozen_widths(node, self._inner(width)))
         rows = self.spill.close(self._block_rows(head, width, True, context))
         self._done += 1
         self._continuing = True
