@@ -157,7 +157,11 @@ def row_spans(items: Sequence[Cluster], start: int, end: int) -> list[Span]:
 
 
 def spans_width(spans: Sequence[Span]) -> int:
-    return sum(cell_width(text) for text, _ in spans)
+    """Display cells of the spans' text (a loop, not ``sum`` of a generator: table cells measure thousands a frame)."""
+    total = 0
+    for text, _ in spans:
+        total += len(text) if text.isascii() and text.isprintable() else cell_width(text)
+    return total
 
 
 def wrap_spans(
