@@ -296,3 +296,10 @@ def test_recorded_files_never_hold_a_key(tmp_path: Path) -> None:
     transcript.close()
     for text in (recording.getvalue(), (tmp_path / "chat.jsonl").read_text()):
         assert KEY not in text and "****7Q2Z" in text
+
+
+def test_an_env_file_that_is_not_utf8_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(b"AZURE_OPENAI_API_KEY=k\n\xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"\.env is not UTF-8 text \(byte 0xff at offset 23\)"):
+        load_settings(env, environ={})

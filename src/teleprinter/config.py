@@ -79,7 +79,14 @@ def read_env_file(path: Path) -> dict[str, str]:
         return {}
     from dotenv import dotenv_values
 
-    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+    try:
+        values = dotenv_values(path)
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
+            "save it as UTF-8, or point --env-file at another file",
+        ) from None
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def load_settings(

@@ -233,7 +233,8 @@ Event: TypeAlias = (
 ANSWER_EVENTS: tuple[type, ...] = (Token, Reasoning, ToolCallDelta, ContentPart)
 """What a model run streams between its :class:`RunStarted` and its end."""
 
-INTERRUPTIONS: tuple[type[BaseException], ...] = (KeyboardInterrupt, GeneratorExit)
+INTERRUPTIONS: tuple[type[BaseException], ...] = (KeyboardInterrupt, GeneratorExit, BrokenPipeError)
+"""Errors that end a run because its consumer stopped: Ctrl-C, a closed generator, a closed pipe (``| head``)."""
 
 
 def is_interruption(error: BaseException) -> bool:

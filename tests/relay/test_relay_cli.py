@@ -8,10 +8,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from uuid import uuid4
 
 from teleprinter import ReplayChatModel
 from teleprinter.answer import build_messages, stream_answer
 from teleprinter.codec import decode
+from teleprinter.events import RunEnded, RunStarted, Token
 from teleprinter.relay import RedisPublisher
 from tests.conftest import TELEPRINTER, cli_env, run_cli
 from tests.redis_server import RedisServer
@@ -183,3 +185,65 @@ def test_run_publish_sends_an_agent_graph_and_watch_prints_the_same_answer(redis
     assert ran.returncode == 0 and watched.returncode == 0 and ran.stdout.strip()
     assert watched.stdout == ran.stdout
     assert {"tool_start", "tool_end", "node_start"} <= kinds  # the agent's events travel too
+
+
+def test_watch_says_why_a_run_ended_badly_at_the_source(redis_server: RedisServer, tmp_path: Path) -> None:
+    """A failed run's error, a cut answer's notice: the watcher gets the line the source printed."""
+    failing = ReplayChatModel.from_text("half an answer", chunk_size=2).model_copy(
+        update={"error": "model fell over", "fail_after": 3}
+    )
+    publisher = RedisPublisher(redis_server.url, "why-failed")
+    try:
+        stream_answer(failing, build_messages("q"), [publisher])
+    except Exception:
+        pass
+    finally:
+        publisher.close()
+    failed = run_cli(["watch", redis_server.url, "why-failed"])
+    assert failed.returncode == 1
+    assert failed.stderr == "teleprinter: error: the run failed at the source: model fell over\n"
+    cut = RedisPublisher(redis_server.url, "why-cut")
+    run = uuid4()
+    for event in (RunStarted(run, "m"), Token(run, "A cut ans"), RunEnded(run, None, "length")):
+        cut.handle(event)
+    cut.close()
+    watched = run_cli(["watch", redis_server.url, "why-cut"])
+    assert watched.returncode == 0 and watched.stdout == "A cut ans"
+    assert watched.stderr.startswith("teleprinter: answer cut at the token limit (finish_reason=length)")
+    assert watched.stderr.count("\n") == 1
+
+
+def test_a_reader_closing_the_pipe_ends_the_published_run_as_interrupted(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    import shlex
+
+    command = shlex.join([*TELEPRINTER, *ask(tmp_path, redis_server.url, "closed", "--delay", "0.01")])
+    asked = subprocess.run(["bash", "-c", f"{command} | head -c 10"], capture_output=True, env=cli_env(), timeout=60)
+    assert (asked.returncode, asked.stdout, asked.stderr) == (0, ANSWER.encode()[:10], b"")
+    watched = run_cli(["watch", redis_server.url, "closed", "--events", "jsonl"])
+    assert watched.stdout.splitlines()[-1] == '{"event": "relay.end", "value": "interrupted"}'
+
+
+def test_a_new_stream_key_is_printed_with_the_watch_command_that_shows_it(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    import shlex
+
+    asked = run_cli(["ask", "q", "--provider", "replay", "--replay", str(replay_file(tmp_path)), "--speed", "max",
+                     "--publish", redis_server.url])
+    assert asked.returncode == 0 and asked.stdout == ANSWER
+    line = asked.stderr.strip()
+    assert line.startswith("teleprinter: publishing to stream run-") and len(asked.stderr.splitlines()) == 1
+    command = shlex.split(line.split("watch it with: ", 1)[1])
+    assert command[:2] == ["teleprinter", "watch"]
+    assert run_cli(command[1:]).stdout == ANSWER
+
+
+def test_a_stream_key_without_publish_or_an_empty_one_is_a_usage_error(tmp_path: Path) -> None:
+    replay = ["ask", "q", "--provider", "replay", "--replay", str(replay_file(tmp_path))]
+    alone = run_cli([*replay, "--stream-key", "zz"])
+    assert (alone.returncode, alone.stdout) == (2, "")
+    assert alone.stderr == "teleprinter: error: --stream-key names the stream --publish writes to (add --publish [URL])\n"  # noqa: E501
+    empty = run_cli([*replay, "--publish", "redis://127.0.0.1:1", "--stream-key", " "])
+    assert (empty.returncode, empty.stdout) == (2, "") and "--stream-key is empty" in empty.stderr

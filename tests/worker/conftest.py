@@ -39,7 +39,7 @@ class Runtime:
         return cli_env(XDG_RUNTIME_DIR=str(self.root), TELEPRINTER_KEEP_ALIVE=keep_alive)
 
     def ask(
-        self, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*TELEPRINTER, "ask", *args],
@@ -49,6 +49,7 @@ class Runtime:
             env=env or self.env(),
             timeout=timeout,
             stdin=subprocess.DEVNULL,
+            cwd=cwd,
         )
 
     def popen(self, args: Sequence[str]) -> subprocess.Popen[bytes]:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -197,3 +198,17 @@ def test_a_warm_ask_sends_its_request_before_building_the_renderer(runtime: Runt
     lines = result.stderr.splitlines()
     assert "sent with []" in lines, result.stderr
     assert lines[-1] == "False", result.stderr
+
+
+def test_a_relative_model_path_is_the_callers_not_the_workers(runtime: Runtime, tmp_path: Path) -> None:
+    from teleprinter.providers.llama_loader import resolve_model_path
+
+    (tmp_path / "mymodel.gguf").symlink_to(resolve_model_path(None))
+    (tmp_path / "notamodel.gguf").write_text("not a model\n", encoding="utf-8")
+    embedded = runtime.ask(PROMPT, "--max-tokens", "8")
+    relative = runtime.ask(PROMPT, "--max-tokens", "8", "--model", "mymodel.gguf", cwd=tmp_path)
+    assert relative.returncode == 0, relative.stderr
+    assert relative.stdout == embedded.stdout
+    broken = runtime.ask(PROMPT, "--model", "notamodel.gguf", cwd=tmp_path)
+    assert broken.returncode == 1 and "does not exist" not in broken.stderr, broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1, broken.stderr

@@ -355,8 +355,14 @@ def open_publisher(args: argparse.Namespace) -> Any:
     saying so) and ``RelayError`` when Redis cannot be reached at the start; later outages are
     warnings (the answer goes on here).
     """
+    from teleprinter.errors import ConfigError
+
     if args.publish is None:
+        if args.stream_key is not None:
+            raise ConfigError("--stream-key names the stream --publish writes to", "add --publish [URL]")
         return None
+    if args.stream_key is not None and not args.stream_key.strip():
+        raise ConfigError("--stream-key is empty", "name the stream, or leave --stream-key out for a new one")
     import sys
     import uuid
 
@@ -369,8 +375,11 @@ def open_publisher(args: argparse.Namespace) -> Any:
         if note:
             sys.stderr.write(f"teleprinter: {note}\n")
     publisher = RedisPublisher(target, key, on_warning=warn, ttl=args.stream_ttl)
-    if not args.stream_key:
-        sys.stderr.write(f"teleprinter: publishing to stream {publisher.key} at {target.shown}\n")
+    if not args.stream_key:  # a new key: say how to watch it, as watch takes it (the prefix is added there)
+        where = f" {target.shown}" if args.publish else ""  # no URL given: watch reads TELEPRINTER_REDIS_URL too
+        prefix = f" --key-prefix {args.key_prefix}" if getattr(args, "key_prefix", None) else ""
+        watch = f"teleprinter watch{where} {key}{prefix}"
+        sys.stderr.write(f"teleprinter: publishing to stream {key}; watch it with: {watch}\n")
     return publisher
 
 

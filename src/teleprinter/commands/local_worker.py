@@ -59,7 +59,12 @@ def worker_request(options: Any, prompt: str, system: str | None) -> Any:
     if options.temperature is not None:
         overrides["temperature"] = options.temperature
     args = llama_stream.completion_args(llama_stream.conversation_text(turns), **overrides)
-    return WorkerRequest(args, options.model_path or None)
+    path = options.model_path or None
+    if path is not None:
+        import os
+
+        path = os.path.abspath(path)  # the worker runs in its own directory: a relative path is the caller's
+    return WorkerRequest(args, path)
 
 
 # ---------------------------------------------------------------------------------- teleprinter model

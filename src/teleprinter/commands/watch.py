@@ -93,9 +93,10 @@ async def _jsonl(stream: Any) -> str | None:
 
 async def _render(stream: Any, args: argparse.Namespace) -> str | None:
     from teleprinter.config import terminal_environment
-    from teleprinter.events import Custom
+    from teleprinter.events import Custom, RunEnded, RunFailed, Token
     from teleprinter.relay import GAPPED, RESTARTED
     from teleprinter.render.factory import make_renderer
+    from teleprinter.truncation import cut_notice
 
     def renderer() -> Any:
         return make_renderer(
@@ -104,8 +105,17 @@ async def _render(stream: Any, args: argparse.Namespace) -> str | None:
         )
 
     current = renderer()
+    failure: str | None = None  # what the source said when its run failed
+    cut: str | None = None  # the finish reason of a run cut at the source (token limit, content filter)
+    answered = False
     try:
         async for event in stream:
+            if isinstance(event, Token):
+                answered = True
+            elif isinstance(event, RunFailed) and not event.interrupted:
+                failure = str(event.error).strip().split("\n")[0] or None
+            elif isinstance(event, RunEnded) and cut_notice(event.finish_reason) is not None:
+                cut = event.finish_reason
             if type(event) is Custom and event.name == RESTARTED:
                 current.close()
                 sys.stderr.write("\nteleprinter: the answer was restarted by another worker\n")
@@ -117,4 +127,9 @@ async def _render(stream: Any, args: argparse.Namespace) -> str | None:
     finally:
         current.close()
     outcome: str | None = stream.outcome
+    notice = cut_notice(cut, answered=answered)  # the same lines the source printed: the watcher is told too
+    if notice is not None:
+        sys.stderr.write(f"teleprinter: {notice}\n")
+    if outcome == "failed":
+        sys.stderr.write(f"teleprinter: error: the run failed at the source: {failure or 'no reason given'}\n")
     return outcome

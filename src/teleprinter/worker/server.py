@@ -42,6 +42,8 @@ COMPLETION_KEYS = frozenset(
 REQUEST_TIMEOUT = 10.0
 """Seconds a client has, once connected, to send its request line."""
 MAX_WAIT = 1.0
+FIRST_REQUEST_GRACE = 10.0
+"""Seconds a new worker waits for its first connection, however short the keep-alive."""
 """Longest sleep of the accept loop: how late a SIGTERM or ``stop`` is noticed, at most."""
 
 
@@ -77,6 +79,7 @@ class Worker:
         self.started = time.monotonic()
         self._state = threading.Lock()
         self._active = 0
+        self._connections = 0  # accepted so far: none yet means the client that started us is on its way
         self._last_done = time.monotonic()
         self._threads: set[threading.Thread] = set()
         self._generations: set[threading.Event] = set()
@@ -136,11 +139,16 @@ class Worker:
             self._start(conn)
 
     def _idle_wait(self) -> float:
-        """Seconds left before the keep-alive runs out (infinite while a request is in progress)."""
+        """Seconds left before the keep-alive runs out (infinite while a request is in progress).
+
+        Until its first request the worker waits at least :data:`FIRST_REQUEST_GRACE`: the client
+        that started it is about to connect, whatever tiny ``--keep-alive`` it asked for.
+        """
         with self._state:
             if self._active:
                 return MAX_WAIT
-            return self._last_done + self.keep_alive - time.monotonic()
+            keep = self.keep_alive if self._connections else max(self.keep_alive, FIRST_REQUEST_GRACE)
+            return self._last_done + keep - time.monotonic()
 
     def _shut_down(self, listener: socket.socket) -> None:
         """Unlink the socket first (new clients start a new worker), then serve what was queued."""
@@ -171,6 +179,7 @@ class Worker:
     def _start(self, conn: socket.socket) -> None:
         with self._state:
             self._active += 1
+            self._connections += 1
         thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
         self._threads.add(thread)
         thread.start()
