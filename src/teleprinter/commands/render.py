@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     summary = args.stats or sys.stderr.isatty()
     stats = Stats()
     try:
-        paced = renderer.writer.next_frame if isinstance(renderer, TerminalRenderer) else None  # a pipe: at once
+        streamed = not stat.S_ISREG(os.fstat(fd).st_mode)  # a pipe or terminal; a file is all there already
+        paced = renderer.writer.next_frame if streamed and isinstance(renderer, TerminalRenderer) else None
         stream_fd(fd, [renderer, stats] if summary else [renderer], what=what, model=what, not_before=paced)
     finally:
         if opened:
