@@ -185,3 +185,26 @@ def test_benchmark_children_get_no_credentials_or_provider_settings() -> None:
     }
     assert harness.child_environment(environ) == {"PATH": "/usr/bin", "LANG": "C.UTF-8"}
 
+
+
+def test_update_reruns_some_benchmarks_and_keeps_the_others_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results, report = tmp_path / "BENCHMARKS.json", tmp_path / "BENCHMARKS.md"
+    old = make_row("startup", "--help", "teleprinter", "time", "ms", [10.0], target="< 150 ms", met=True)
+    harness.save_results([Outcome("startup", [normalise_row(dict(old), "startup")], measured="2026-01-01 10:00"),
+                          Outcome("render", [], measured="2026-01-01 10:05")], results)
+    module = types.ModuleType("benchmarks.bench_render")
+    row = make_row("render", "64 KB", "teleprinter", "CPU", "s", [0.5])
+    module.run = lambda quick, smoke=False: [row]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_render", module)
+    monkeypatch.setattr(harness, "RESULTS", results)
+    monkeypatch.setattr(harness, "DEFAULT_OUTPUT", report)
+
+    assert harness.main(["--only", "render", "--update"]) == 0
+
+    text = report.read_text(encoding="utf-8")
+    assert "| --help | teleprinter | time | 10.0 |" in text  # kept from the last full run
+    assert "| 64 KB | teleprinter | CPU | 0.500 |" in text  # re-run now
+    assert "2026-01-01 10:00 UTC)*" in text and "the sections were measured from 2026-01-01 10:00" in text
+    assert set(harness.load_results(results)) == {"startup", "render"}  # the merged set is saved again
