@@ -3,17 +3,23 @@
 The same Markdown answers (prose, code, tables; 1, 16 and 64 KB in full mode, 4 KB in quick mode) are
 fed in the same 4-character pieces, one every millisecond, to:
 
-* ``teleprinter`` - ``teleprinter ask --provider replay --chunk-size 4 --delay 0.001`` on a
-  100x40 pseudo-terminal (its own pacing; the answer file is the source);
-* ``Streamdown (sd)`` - ``sd`` on the same pseudo-terminal, its stdin written piece by piece
-  at the same pace;
+* ``teleprinter`` - ``teleprinter render`` on a 100x40 pseudo-terminal, its stdin written piece
+  by piece (Streamdown's use case: ``llm "q" | teleprinter render``);
+* ``Streamdown (sd)`` - ``sd`` on the same pseudo-terminal, its stdin written by the same feeder
+  thread, the same pieces at the same pace;
+* ``teleprinter ask (replay, via LangChain)`` - a reference row without a target:
+  ``teleprinter ask --provider replay --chunk-size 4 --delay 0.001`` paces the same pieces
+  itself through a LangChain chat model (``BaseChatModel.stream``, callbacks), the path a real
+  model's answer takes;
 * ``cat`` - the floor: the pieces shown raw, no Markdown at all (also the baseline when no
   peer is installed);
 * ``Textual MarkdownStream`` - a headless Textual app (100x40) whose ``Markdown`` widget is
   fed through ``Markdown.get_stream()``, the API Textual made for streaming LLM output.
 
 CPU is the child process's user + system time (rusage) minus the same tool's CPU for a one-word
-answer, i.e. what rendering the answer cost beyond starting up. Correctness is read from what
+answer, i.e. what rendering the answer cost beyond starting up. In full mode the start-up and the
+1 KB answers, where that subtraction dominates, are the median of five runs (three in quick mode
+for the start-up). Correctness is read from what
 reached the terminal: the pseudo-terminal's bytes go into a pyte screen with scrollback, and
 the words (runs of letters and digits) on it are compared with the words of the source:
 *words lost* are source words missing from the screen, *words duplicated* are extra copies.
@@ -33,6 +39,7 @@ import os
 import re
 import resource
 import select
+import statistics
 import struct
 import subprocess
 import sys
@@ -143,6 +150,7 @@ class Result:
     cpu: float
     lost: int | None = None
     duplicated: int | None = None
+    samples: tuple[float, ...] = ()
 
 
 def _feed(stdin: Any, pieces: Sequence[str]) -> None:
@@ -224,7 +232,17 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_teleprinter(text: str, folder: Path) -> tuple[float, bytes]:
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + PIECE] for i in range(0, len(text), PIECE)]
+
+
+def run_teleprinter(text: str) -> tuple[float, bytes]:
+    """``teleprinter render`` reading the pieces from its stdin, as ``sd`` does."""
+    return run_on_pty([*teleprinter_command(), "render", "--markdown"], _pieces(text), _env())
+
+
+def run_ask_replay(text: str, folder: Path) -> tuple[float, bytes]:
+    """``teleprinter ask --provider replay``: the same pieces paced by the replay model, through LangChain."""
     path = folder / "answer.md"
     path.write_text(text, encoding="utf-8")
     command = [*teleprinter_command(), "ask", "--provider", "replay", "--replay", str(path)]
@@ -233,12 +251,11 @@ def run_teleprinter(text: str, folder: Path) -> tuple[float, bytes]:
 
 
 def run_streamdown(text: str) -> tuple[float, bytes]:
-    pieces = [text[i : i + PIECE] for i in range(0, len(text), PIECE)]
-    return run_on_pty([str(BENCH_VENV / "bin" / "sd")], pieces, _env())
+    return run_on_pty([str(BENCH_VENV / "bin" / "sd")], _pieces(text), _env())
 
 
 def run_textual(text: str, folder: Path) -> float:
-    pieces = [text[i : i + PIECE] for i in range(0, len(text), PIECE)]
+    pieces = _pieces(text)
     path = folder / "pieces.json"
     path.write_text(json.dumps(pieces), encoding="utf-8")
     command = [str(BENCH_VENV / "bin" / "python"), "-c", TEXTUAL_SCRIPT, str(path), str(PACE), str(WIDTH), str(HEIGHT)]
@@ -261,32 +278,72 @@ def available() -> dict[str, bool]:
     }
 
 
-def start_up(have: dict[str, bool], folder: Path) -> dict[str, float]:
-    """Each tool's CPU for a one-word answer: what starting up costs, taken off every figure."""
-    base = {TELEPRINTER: run_teleprinter("Hi.\n", folder)[0], CAT: run_on_pty(["cat"], ["Hi.\n"], _env())[0]}
+ASK = "teleprinter ask (replay, via LangChain)"
+
+
+def _median(samples: Sequence[float]) -> float:
+    return statistics.median(samples)
+
+
+def start_up(have: dict[str, bool], folder: Path, repeats: int, ask: bool) -> dict[str, float]:
+    """Each tool's CPU for a one-word answer (median of ``repeats``): what starting up costs, taken off every figure."""
+    hi = "Hi.\n"
+    runs: dict[str, Any] = {
+        TELEPRINTER: lambda: run_teleprinter(hi)[0],
+        CAT: lambda: run_on_pty(["cat"], [hi], _env())[0],
+    }
+    if ask:
+        runs[ASK] = lambda: run_ask_replay(hi, folder)[0]
     if have[SD]:
-        base[SD] = run_streamdown("Hi.\n")[0]
+        runs[SD] = lambda: run_streamdown(hi)[0]
     if have[TEXTUAL]:
-        base[TEXTUAL] = run_textual("Hi.\n", folder)
-    return base
+        runs[TEXTUAL] = lambda: run_textual(hi, folder)
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):  # interleaved, so a burst of load hits every tool alike
+        for name, once in runs.items():
+            samples[name].append(once())
+    return {name: _median(values) for name, values in samples.items()}
+
+
+def _screened(
+    name: str, runs: dict[str, Any], base: dict[str, float], words: collections.Counter[str], repeats: int
+) -> Result:
+    cpus: list[float] = []
+    lost = duplicated = 0
+    for _ in range(repeats):
+        cpu, data = runs[name]()
+        cpus.append(max(0.0, cpu - base[name]))
+        missing, extra = compare(words, screen_words(data))
+        lost, duplicated = max(lost, missing), max(duplicated, extra)  # the worst run counts
+    return Result(_median(cpus), lost, duplicated, tuple(cpus))
 
 
 def measure(
-    kind: str, size_kb: int, have: dict[str, bool], folder: Path, base: dict[str, float], textual: bool
+    kind: str,
+    size_kb: int,
+    have: dict[str, bool],
+    folder: Path,
+    base: dict[str, float],
+    *,
+    textual: bool,
+    ask: bool,
+    repeats: int = 1,
 ) -> dict[str, Result]:
     text = KINDS[kind](size_kb * 1024)
     words = source_words(text)
-    pieces = [text[i : i + PIECE] for i in range(0, len(text), PIECE)]
-    results: dict[str, Result] = {}
-    cpu, data = run_teleprinter(text, folder)
-    results[TELEPRINTER] = Result(max(0.0, cpu - base[TELEPRINTER]), *compare(words, screen_words(data)))
-    cpu, data = run_on_pty(["cat"], pieces, _env())
-    results[CAT] = Result(max(0.0, cpu - base[CAT]), *compare(words, screen_words(data)))
+    pieces = _pieces(text)
+    runs: dict[str, Any] = {
+        TELEPRINTER: lambda: run_teleprinter(text),
+        CAT: lambda: run_on_pty(["cat"], pieces, _env()),
+    }
     if have[SD]:
-        cpu, data = run_streamdown(text)
-        results[SD] = Result(max(0.0, cpu - base[SD]), *compare(words, screen_words(data)))
+        runs[SD] = lambda: run_streamdown(text)
+    if ask:
+        runs[ASK] = lambda: run_ask_replay(text, folder)
+    results = {name: _screened(name, runs, base, words, repeats if name != ASK else 1) for name in runs}
     if have[TEXTUAL] and textual:
-        results[TEXTUAL] = Result(max(0.0, run_textual(text, folder) - base[TEXTUAL]))
+        cpu = max(0.0, run_textual(text, folder) - base[TEXTUAL])
+        results[TEXTUAL] = Result(cpu, samples=(cpu,))
     return results
 
 
@@ -295,13 +352,18 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
     textual_max = 4 if smoke or quick else 16  # Textual took minutes of CPU per 16 KB answer here
     kinds = ("prose",) if smoke else tuple(KINDS)
     have = available()
+    if os.environ.get("BENCH_PEERS_NO_TEXTUAL"):  # while iterating on teleprinter: Textual takes minutes
+        have[TEXTUAL] = False
+    ask = not smoke  # the reference row through LangChain: ~1 s of CPU a run, so once per case (quick: prose only)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tp-peers-") as folder:
-        base = start_up(have, Path(folder))
+        base = start_up(have, Path(folder), 1 if smoke else 3 if quick else 5, ask)
         for kind in kinds:
             for size in sizes:
                 textual = size <= textual_max and (kind == "prose" or not quick)  # tables: 5 s of CPU at 1 KB
-                results = measure(kind, size, have, Path(folder), base, textual=textual)
+                repeats = 5 if size == 1 and not (quick or smoke) else 1
+                reference = ask and (kind == "prose" or not quick)
+                results = measure(kind, size, have, Path(folder), base, textual=textual, ask=reference, repeats=repeats)
                 rows += _rows(f"{kind}, {size} KB", results)
     missing = [name for name, present in have.items() if not present]
     if missing and rows:
@@ -310,12 +372,13 @@ def run(quick: bool, smoke: bool = False) -> list[Row]:
 
 
 def _rows(case: str, results: dict[str, Result]) -> list[Row]:
-    peers = {name: result for name, result in results.items() if name not in (TELEPRINTER, CAT)}
+    peers = {name: result for name, result in results.items() if name not in (TELEPRINTER, CAT, ASK)}
     own = results[TELEPRINTER]
     best_name = min(peers, key=lambda name: peers[name].cpu) if peers else None
     rows: list[Row] = []
-    for name, result in [(CAT, results[CAT]), *peers.items()]:
-        rows.append(make_row(NAME, case, name, "CPU over start-up", "s", [result.cpu]))
+    references = [(ASK, results[ASK])] if ASK in results else []
+    for name, result in [(CAT, results[CAT]), *peers.items(), *references]:
+        rows.append(make_row(NAME, case, name, "CPU over start-up", "s", list(result.samples or (result.cpu,))))
         if result.lost is not None:
             rows.append(make_row(NAME, case, name, "words lost", "count", [float(result.lost)]))
             rows.append(make_row(NAME, case, name, "words duplicated", "count", [float(result.duplicated or 0)]))
@@ -328,7 +391,7 @@ def _rows(case: str, results: dict[str, Result]) -> list[Row]:
             "target": f"<= best peer's CPU ({best_name})",
             "met": own.cpu <= best,
         }
-    rows.append(make_row(NAME, case, TELEPRINTER, "CPU over start-up", "s", [own.cpu], **extra))
+    rows.append(make_row(NAME, case, TELEPRINTER, "CPU over start-up", "s", list(own.samples or (own.cpu,)), **extra))
     rows.append(
         make_row(
             NAME, case, TELEPRINTER, "words lost", "count", [float(own.lost or 0)], target="0", met=own.lost == 0

@@ -65,6 +65,7 @@ COMMANDS: dict[str, str] = {
     "batch": "teleprinter.commands.batch",
     "chat": "teleprinter.commands.chat",
     "doctor": "teleprinter.commands.doctor",
+    "render": "teleprinter.commands.render",
     "run": "teleprinter.commands.run",
     "watch": "teleprinter.commands.watch",
     "worker": "teleprinter.commands.worker",

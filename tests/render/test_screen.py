@@ -209,3 +209,34 @@ def test_a_token_after_close_is_shown_and_the_terminal_stays_restored() -> None:
     screen = emulate(out.getvalue(), 30, 8)
     assert screen.rows() == ["early", "late"]  # close() ended the line; nothing is lost
     assert not screen.cursor.hidden and pyte.modes.DECAWM in screen.mode
+
+
+def test_heartbeat_frames_while_the_model_is_silent_redraw_the_status_line_not_the_answer() -> None:
+    import uuid
+
+    renderer, out, _, clock = make(40, 8, status=True)
+    laid_out: list[int] = []
+    update = renderer.layout.update
+
+    def counted(width: int, *rest: int) -> tuple[list[str], list[str]]:
+        laid_out.append(width)
+        return update(width, *rest)
+
+    renderer.layout.update = counted  # type: ignore[method-assign]
+    run = uuid.uuid4()
+    renderer.handle(RunStarted(run, "demo-model", time=0.0))
+    clock.now = 0.1
+    renderer.handle(Token(run, "An open paragraph that pauses", time=clock.now))
+    before = len(laid_out)
+    for _ in range(5):  # half a second of silence: five heartbeats move the spinner and the clock
+        clock.now += 0.1
+        renderer.writer.tick()
+    assert len(laid_out) == before  # nothing new arrived: the answer's rows were reused
+    screen = emulate(out.getvalue(), 40, 8)
+    assert screen.display[0].rstrip() == "An open paragraph that pauses"
+    assert "0.6 s" in "\n".join(screen.display)  # the status line did move
+    renderer.handle(Token(run, " and on", time=clock.now))
+    renderer.writer.frame()
+    assert len(laid_out) == before + 1
+    assert emulate(out.getvalue(), 40, 8).display[0].rstrip() == "An open paragraph that pauses and on"
+    renderer.close()

@@ -62,3 +62,28 @@ def test_greedy_rows_are_stable_when_text_is_appended() -> None:
         rows_before = break_rows(before, 12)
         rows_after = break_rows(after, 12)
         assert rows_after[: len(rows_before) - 1] == rows_before[:-1]
+
+
+def test_the_ascii_path_of_wrap_spans_gives_the_rows_of_the_cluster_walk() -> None:
+    """``wrap_spans`` wraps ASCII text a word at a time; the rows must be those of ``break_rows``/``row_spans``."""
+    import random
+
+    from teleprinter.render.style import PLAIN, Style
+    from teleprinter.render.wrap import break_rows, row_spans, span_clusters, spans_width, wrap_spans
+
+    def by_clusters(spans: list[tuple[str, Style]], width: int, first: list[tuple[str, Style]],
+                    rest: list[tuple[str, Style]]) -> list[list[tuple[str, Style]]]:
+        items = span_clusters(spans)
+        bounds = break_rows(items, width - spans_width(first), width - spans_width(rest))
+        return [[*(first if n == 0 else rest), *row_spans(items, s, e)] for n, (s, e) in enumerate(bounds)]
+
+    bold, also_bold = Style(bold=True), Style(bold=True)  # equal but not the same object: not merged
+    rnd = random.Random(14)
+    for _ in range(3000):
+        styles = [PLAIN, bold, also_bold]
+        words = ["".join(rnd.choice("ab  cdefg,.-!\n") for _ in range(rnd.randint(0, 25))) for _ in range(5)]
+        spans = [(words[n], rnd.choice(styles)) for n in range(rnd.randint(0, 5))]
+        width = rnd.randint(-2, 30)
+        first = [("> ", PLAIN)] if rnd.random() < 0.3 else []
+        rest = [("  ", PLAIN)] if rnd.random() < 0.3 else []
+        assert wrap_spans(spans, width, first, rest) == by_clusters(spans, width, first, rest), (spans, width)

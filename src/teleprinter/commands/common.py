@@ -131,8 +131,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_display_arguments(parser: argparse.ArgumentParser) -> None:
-    """How the answer is shown on a terminal (group display; a pipe always gets the plain text)."""
+def add_display_arguments(parser: argparse.ArgumentParser, *, agent: bool = True) -> None:
+    """How the answer is shown on a terminal (group display; a pipe always gets the plain text).
+
+    ``agent=False`` leaves out what only a model or agent run has (reasoning, tool calls, graph
+    progress): ``render`` draws text alone.
+    """
     display = group(parser, "display")
     display.add_argument(
         "--markdown", dest="markdown", action="store_true", default=None, help="render Markdown (default on a terminal)"
@@ -144,6 +148,8 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
         "--color", choices=("auto", "always", "never"), default="auto", help="colours on a terminal (default: auto)"
     )
     display.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
+    if not agent:
+        return
     display.add_argument(
         "--reasoning",
         choices=("summary", "show", "hide"),

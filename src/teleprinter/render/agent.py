@@ -497,6 +497,7 @@ class AgentRenderer(TerminalRenderer):
     def handle(self, event: Event) -> None:
         kind = type(event)
         with self.writer.lock:
+            self._fed = True
             if self._closed:
                 if kind is Token or kind is Reasoning or kind is ToolCallDelta:  # a straggler: show it, stay restored
                     self.agent.handle(event)

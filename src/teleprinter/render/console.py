@@ -93,6 +93,8 @@ class TerminalRenderer:
         self._resized: tuple[int, int] | None = None
         self._ends_line = True  # the text so far ends with a newline (or there is none)
         self._hidden: set[UUID] = set()
+        self._fed = True  # an event reached the layout since it was last laid out
+        self._laid_out: tuple[int, int, list[str]] = (0, 0, [])  # (width, cap, live rows) of that layout
         stop = watch_resize(stream, self._on_resize) if watch else _nothing
         self._stop_watching = stop or _nothing
         self._poll_size = None if stop is not None else (size or (lambda: query_size(stream)))
@@ -100,6 +102,7 @@ class TerminalRenderer:
     def handle(self, event: Event) -> None:
         kind = type(event)
         with self.writer.lock:
+            self._fed = True
             if kind is Token:
                 text = event.text  # type: ignore[union-attr]
                 if not text or (self._hidden and event.run_id in self._hidden):
@@ -183,13 +186,23 @@ class TerminalRenderer:
         if self.status is not None and self.status.active:
             status = encode(self.status.spans(self.width), self.capabilities.color)
         cap = self.height - 1 - (status is not None)
-        final, live = self.layout.update(self.width, cap)
+        final, live = self._layout(cap)
         frame = self.region.frame(final, live, status)
         if frame and not self._taken:
             self._taken = True
             parts.append(TAKE)
         parts.append(frame)
         return "".join(parts)
+
+    def _layout(self, cap: int) -> tuple[list[str], list[str]]:
+        """The layout's (final, live) rows; a frame with nothing new (the status line's heartbeat while the
+        model is silent, ~10 a second) reuses the live rows instead of laying the open block out again."""
+        width, height, live = self._laid_out
+        if not self._fed and (width, height) == (self.width, cap):
+            return [], live
+        final, live = self.layout.update(self.width, cap)
+        self._fed, self._laid_out = False, (self.width, cap, live)
+        return final, live
 
     def _write_summary(self) -> None:
         if self.status_stream is None or not self.stats.runs:

@@ -72,6 +72,14 @@ class FrameWriter:
         elif self._background:
             self._ensure_ticker(self._last + self.interval)
 
+    def next_frame(self) -> float:
+        """When (on ``clock``) the next frame may be drawn without being forced: the last one plus the interval.
+
+        A source that can wait (``teleprinter render`` reading a pipe) reads then, so a frame is
+        drawn for what it read at once, and nothing in between would have been shown anyway.
+        """
+        return self._last + self.interval
+
     def set_heartbeat(self, seconds: float | None) -> None:
         """Redraw every ``seconds`` while idle (``None`` stops); used for the spinner and elapsed time."""
         with self.lock:
