@@ -360,6 +360,9 @@ def measure(
         runs[SD] = lambda: run_streamdown(text)
     if ask:
         runs[ASK] = lambda: run_ask_replay(text, folder)
+    if repeats > 1:  # a small answer costs little more than starting up: take start-up right next to it
+        nearby = start_up({**have, TEXTUAL: False}, folder, repeats, ask)
+        base = {**base, **nearby}
     results = {name: _screened(name, runs, base, words, repeats if name != ASK else 1) for name in runs}
     if have[TEXTUAL] and textual:
         spent, stopped = run_textual(text, folder)
