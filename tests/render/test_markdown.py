@@ -80,13 +80,25 @@ def test_without_colour_attributes_stay_and_colours_go() -> None:
     assert all(cell.fg == "default" for row in run.screen.cells() for cell in row)
 
 
-def test_narrow_table_falls_back_to_wrapped_rows() -> None:
+def test_a_table_wider_than_the_screen_wraps_inside_its_columns() -> None:
+    """The widest columns are narrowed until the row fits; each cell wraps in its own column."""
     text = "| a long header | another long header |\n|---|---|\n| some value | another value |\n"
     rows = stream(chunked(text, [3]), 24, 20, markdown=True).rows
-    joined = " ".join(rows)
-    for word in ("a long header", "another long", "some value", "another value"):
-        assert word in joined
+    assert rows == stream([text], 24, 20, markdown=True).rows
     assert all(len(row) <= 24 for row in rows)
+    columns: list[list[str]] = [[], []]
+    for row in rows:
+        if "│" in row:
+            for column, part in enumerate(row.split(" │ ")):
+                columns[column].append(part.strip())
+    assert " ".join(" ".join(columns[0]).split()) == "a long header some value"
+    assert " ".join(" ".join(columns[1]).split()) == "another long header another value"
+
+
+def test_a_table_too_wide_even_narrowed_is_drawn_as_flat_rows() -> None:
+    text = "| a | b | c | d | e |\n|---|---|---|---|---|\n| alpha | bravo | charlie | delta | echo |\n"
+    rows = stream([text], 20, 20, markdown=True).rows
+    assert "alpha │ bravo │" in " ".join(rows) and all(len(row) <= 20 for row in rows)
 
 
 def test_unfinished_markup_is_shown_then_styled_when_closed() -> None:

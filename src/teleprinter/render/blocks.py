@@ -319,6 +319,10 @@ def table_grid(node: SyntaxTreeNode) -> tuple[list[list[list[Span]]], list[str]]
     return grid, aligns
 
 
+MIN_COLUMN = 6
+"""Cells a table column keeps at least when a wide table is narrowed to the terminal (see ``_natural_widths``)."""
+
+
 def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
     """Column widths of a table longer than ``FROZEN_ROWS`` body rows, kept for all its rows.
 
@@ -337,7 +341,7 @@ def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
     wanted = [max(HEADROOM, w // 4) for w in widths]
     if not _aligned_last(aligns, len(widths)):
         wanted[-1] = 0
-    spare = width - sum(widths) - 3 * (len(widths) - 1)
+    spare = max(0, width - sum(widths) - 3 * (len(widths) - 1))
     total = sum(wanted)
     if total > spare:
         wanted = [want * spare // total for want in wanted]
@@ -345,12 +349,34 @@ def frozen_widths(node: SyntaxTreeNode, width: int) -> tuple[int, ...]:
 
 
 def _natural_widths(grid: list[list[list[Span]]], width: int) -> tuple[int, ...]:
-    """Each column's widest cell; empty when the columns do not fit in ``width``."""
+    """Each column's widest cell, the widest columns narrowed until the row fits in ``width``.
+
+    Narrowing shares the room out as CSS's auto table layout and rich's tables do: columns
+    narrower than an even share keep their width, the rest split what is left, so one long
+    description cell wraps inside its own column instead of pushing the table out of shape.
+    No column is narrowed below ``MIN_COLUMN`` cells (or its widest cell, if narrower); empty
+    when even that does not fit (the table is then drawn as flat ``a │ b`` lines).
+    """
     columns = max((len(row) for row in grid), default=0)
-    widths = tuple(max((spans_width(row[c]) for row in grid if c < len(row)), default=0) for c in range(columns))
-    if sum(widths) + 3 * max(columns - 1, 0) > width:
+    natural = [max(1, max((spans_width(row[c]) for row in grid if c < len(row)), default=0)) for c in range(columns)]
+    room = width - 3 * max(columns - 1, 0)
+    if sum(natural) <= room:
+        return tuple(natural)
+    if sum(min(w, MIN_COLUMN) for w in natural) > room:
         return ()
-    return tuple(max(w, 1) for w in widths)
+    widths = list(natural)
+    narrow = sorted(range(columns), key=lambda c: natural[c])
+    left, count = room, columns
+    for position, column in enumerate(narrow):  # water-filling from the narrowest column up
+        share = left // count
+        if natural[column] <= share:
+            left -= natural[column]
+            count -= 1
+            continue
+        for rest, wide in enumerate(narrow[position:]):  # these all get an even share of what is left
+            widths[wide] = max(min(natural[wide], MIN_COLUMN), left // count + (1 if rest < left % count else 0))
+        break
+    return tuple(widths)
 
 
 def _aligned_last(aligns: list[str], columns: int) -> bool:
