@@ -12,9 +12,9 @@ from teleprinter.commands.common import (
     add_display_arguments,
     add_model_arguments,
     add_publish_arguments,
+    answer_renderer,
     close_publisher,
     command_parser,
-    display_options,
     group,
     model_options,
     open_publisher,
@@ -105,7 +105,7 @@ def _answer(args: argparse.Namespace, answer: Callable[[list[Any], Any], None]) 
     from teleprinter.truncation import cut_notice
 
     publisher = open_publisher(args)  # before the renderer: an unreachable Redis is one line, nothing drawn
-    renderer = _renderer(args)
+    renderer = answer_renderer(args, stdin=sys.stdin)
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     stats = Stats()
     with ExitStack() as stack:
@@ -136,22 +136,6 @@ def _answer(args: argparse.Namespace, answer: Callable[[list[Any], Any], None]) 
     sys.stdout.flush()
     sys.stderr.write(f"teleprinter: {notice}\n")
     return 1 if args.strict else 0
-
-
-def _renderer(args: argparse.Namespace) -> Any:
-    from teleprinter.config import terminal_environment
-    from teleprinter.render.factory import make_renderer
-
-    return make_renderer(
-        sys.stdout,
-        prefix=args.prefix,
-        markdown=args.markdown,
-        color=args.color,
-        status_stream=sys.stderr,
-        environ=terminal_environment(),
-        stdin=sys.stdin,
-        display=display_options(args),
-    )
 
 
 def _answer_function(

@@ -239,6 +239,30 @@ def speed(text: str) -> float:
     return value
 
 
+def answer_renderer(args: argparse.Namespace, *, stdin: Any = None) -> Any:
+    """The renderer for stdout from the display options (``--markdown``, ``--color``, ``--prefix``...),
+    statistics on stderr: what ``ask``, ``run``, ``render`` and ``watch`` draw with.
+
+    ``stdin``, when it is the terminal, lets detection ask whether synchronized output is supported;
+    leave it out when stdin carries the input (the terminal's reply would land in it).
+    """
+    import sys
+
+    from teleprinter.config import terminal_environment
+    from teleprinter.render.factory import make_renderer
+
+    return make_renderer(
+        sys.stdout,
+        prefix=args.prefix,
+        markdown=args.markdown,
+        color=args.color,
+        status_stream=sys.stderr,
+        environ=terminal_environment(),
+        stdin=stdin,
+        display=display_options(args),
+    )
+
+
 def model_options(args: argparse.Namespace) -> Any:
     from teleprinter.config import load_settings
     from teleprinter.providers import ModelOptions, provider_names

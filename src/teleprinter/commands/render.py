@@ -8,7 +8,7 @@ import stat
 import sys
 from typing import Any
 
-from teleprinter.commands.common import add_display_arguments, command_parser, display_options, group
+from teleprinter.commands.common import add_display_arguments, answer_renderer, command_parser, group
 from teleprinter.errors import ConfigError
 
 
@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from teleprinter.sources.text import stream_fd
 
     fd, what, opened = _open_input(args.file)
-    renderer = _renderer(args, ask_terminal=opened)
+    # the terminal on stdin is asked about synchronized output only when stdin is not the input
+    renderer = answer_renderer(args, stdin=sys.stdin if opened else None)
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     summary = args.stats or sys.stderr.isatty()
     stats = Stats()
@@ -83,21 +84,3 @@ def _open_input(name: str | None) -> tuple[int, str, bool]:
     if name is None and sys.stdin.isatty():
         raise ConfigError("nothing to render", "pass FILE, or pipe the text: llm 'question' | teleprinter render")
     return sys.stdin.fileno(), "stdin", False
-
-
-def _renderer(args: argparse.Namespace, *, ask_terminal: bool) -> Any:
-    """``make_renderer`` as ``ask`` calls it; the terminal on stdin is asked about synchronized output
-    only when stdin is not the input (its reply would land in the text)."""
-    from teleprinter.config import terminal_environment
-    from teleprinter.render.console import make_renderer
-
-    return make_renderer(
-        sys.stdout,
-        prefix=args.prefix,
-        markdown=args.markdown,
-        color=args.color,
-        status_stream=sys.stderr,
-        environ=terminal_environment(),
-        stdin=sys.stdin if ask_terminal else None,
-        display=display_options(args),
-    )

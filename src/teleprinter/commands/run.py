@@ -10,9 +10,9 @@ from typing import IO, Any
 from teleprinter.commands.common import (
     add_display_arguments,
     add_publish_arguments,
+    answer_renderer,
     close_publisher,
     command_parser,
-    display_options,
     group,
     open_publisher,
 )
@@ -89,15 +89,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _render(args: argparse.Namespace, runnable: Any, value: Any, sinks: list[Any], stats: Any) -> int:
     from teleprinter.answer import stream_run
-    from teleprinter.config import terminal_environment
-    from teleprinter.render.factory import make_renderer
     from teleprinter.render.plain import PlainRenderer
     from teleprinter.sinks.stats import summary_line
 
-    renderer = make_renderer(
-        sys.stdout, prefix=args.prefix, markdown=args.markdown, color=args.color, status_stream=sys.stderr,
-        environ=terminal_environment(), stdin=sys.stdin, display=display_options(args),
-    )
+    renderer = answer_renderer(args, stdin=sys.stdin)
     plain_on_tty = isinstance(renderer, PlainRenderer) and sys.stdout.isatty()
     try:
         stream_run(runnable, value, [renderer, *sinks], version=args.protocol)

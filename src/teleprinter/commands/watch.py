@@ -13,8 +13,8 @@ from typing import Any
 from teleprinter.commands.common import (
     add_display_arguments,
     add_redis_arguments,
+    answer_renderer,
     command_parser,
-    display_options,
     group,
     positive_float,
     redis_target,
@@ -92,17 +92,12 @@ async def _jsonl(stream: Any) -> str | None:
 
 
 async def _render(stream: Any, args: argparse.Namespace) -> str | None:
-    from teleprinter.config import terminal_environment
     from teleprinter.events import Custom, RunEnded, RunFailed, Token
     from teleprinter.relay import GAPPED, RESTARTED
-    from teleprinter.render.factory import make_renderer
     from teleprinter.truncation import cut_notice
 
     def renderer() -> Any:
-        return make_renderer(
-            sys.stdout, prefix=args.prefix, markdown=args.markdown, color=args.color,
-            status_stream=sys.stderr, environ=terminal_environment(), stdin=sys.stdin, display=display_options(args),
-        )
+        return answer_renderer(args, stdin=sys.stdin)
 
     current = renderer()
     failure: str | None = None  # what the source said when its run failed
