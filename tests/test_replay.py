@@ -74,3 +74,23 @@ def test_paced_speed_and_delay() -> None:
 
 def load_script_from(chunks: list[str], delays: list[float]) -> ReplayScript:
     return ReplayScript(chunks, delays)
+
+
+def test_a_recording_cut_at_the_token_limit_replays_cut_and_records_the_same(tmp_path: Path) -> None:
+    """``finish_reason`` rides through a replay: the notice, ``--strict``, and a re-recording say "length"."""
+    from tests.conftest import run_cli
+
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(
+        '{"event": "start", "version": 2, "model": "m", "t": 0}\n{"event": "token", "text": "A cut ans", "t": 0.1}\n'
+        '{"event": "end", "finish_reason": "length", "t": 0.2}\n',
+        encoding="utf-8",
+    )
+    assert load_script(cut).finish_reason == "length"
+    again = tmp_path / "again.jsonl"
+    replayed = run_cli(["ask", "q", "--provider", "replay", "--replay", str(cut), "--speed", "max", "--strict",
+                        "--record", str(again)])
+    assert (replayed.returncode, replayed.stdout) == (1, "A cut ans")
+    assert "answer cut at the token limit (finish_reason=length)" in replayed.stderr
+    ends = [json.loads(line) for line in again.read_text(encoding="utf-8").splitlines() if '"end"' in line]
+    assert ends[-1]["finish_reason"] == "length"

@@ -57,6 +57,8 @@ class ReplayScript:
     model: str = "replay"
     extras: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Chunk position -> what else that chunk carries (reasoning blocks, ``tool_call_chunks``)."""
+    finish_reason: str = "stop"
+    """Why the recorded run ended (``length``: cut at the token limit), replayed as the model reported it."""
 
     @property
     def text(self) -> str:
@@ -72,7 +74,7 @@ class ReplayScript:
             delays = [0.0] * len(self.chunks)
         else:
             delays = [d / speed for d in self.delays]
-        return ReplayScript(self.chunks, delays, self.usage, self.error, self.model, self.extras)
+        return ReplayScript(self.chunks, delays, self.usage, self.error, self.model, self.extras, self.finish_reason)
 
 
 def load_script(path: str | Path, chunk_size: int | None = None) -> ReplayScript:
@@ -130,6 +132,7 @@ def _apply_record(script: ReplayScript, record: dict[str, Any], last: float) -> 
         return moment
     if kind == "end":
         script.usage = record.get("usage")
+        script.finish_reason = str(record.get("finish_reason") or "stop")
     elif kind == "error":
         script.error = str(record.get("message") or "recorded error")
     return last
@@ -181,6 +184,7 @@ class ReplayChatModel(BaseChatModel):
     fail_after: int | None = None
     responder: Responder | None = None
     replay_model_name: str = "replay"
+    finish_reason: str = "stop"
 
     @classmethod
     def from_script(cls, script: ReplayScript, **kwargs: Any) -> ReplayChatModel:
@@ -191,6 +195,7 @@ class ReplayChatModel(BaseChatModel):
             usage=script.usage,
             error=script.error,
             replay_model_name=script.model,
+            finish_reason=script.finish_reason,
             **kwargs,
         )
 
@@ -247,9 +252,9 @@ class ReplayChatModel(BaseChatModel):
                     output_tokens=int(usage.get("output_tokens", len(pieces))),
                     total_tokens=int(usage.get("total_tokens", len(pieces))),
                 ),
-                response_metadata={"finish_reason": "stop", "model_name": self.replay_model_name},
+                response_metadata={"finish_reason": self.finish_reason, "model_name": self.replay_model_name},
             ),
-            generation_info={"finish_reason": "stop"},
+            generation_info={"finish_reason": self.finish_reason},
         )
 
     def _failure(self) -> ProviderError:
