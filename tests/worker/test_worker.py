@@ -56,6 +56,7 @@ def test_two_concurrent_asks_share_one_worker(runtime: Runtime) -> None:
         phases = [line.split(")", 1)[1].split("[")[0].strip() for line in text.splitlines() if " ms  (+" in line]
         assert phases[0] == "python start-up" and phases[-2:] == ["first token", "answer end"], text
         assert {"imports", "model load", "prompt evaluation"} <= set(phases), text
+    assert sum("queued  [behind another answer" in text for text in stderr) == 1  # one generation at a time
 
 
 def test_a_killed_worker_is_replaced_on_the_next_call_with_one_line_of_notice(runtime: Runtime) -> None:

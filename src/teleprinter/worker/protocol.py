@@ -6,7 +6,8 @@ Requests (client -> worker, one per connection)::
      "keep_alive": 300.0}
     {"op": "status", "v": 1}            {"op": "stop", "v": 1}
 
-Replies to ``complete``: ``{"loaded": {"pid", "model", "load_s", "warm"}}``, then one
+Replies to ``complete``: ``{"loaded": {"pid", "model", "load_s", "warm"}}``, then
+``{"queued_s": seconds}`` when another answer had the model first, then one
 ``{"t": text}`` per piece (the first also carries ``"eval_s"``, the prompt evaluation time),
 then ``{"end": {"usage", "finish_reason"}}``; or ``{"error": message, "hint": hint}`` at any
 point. ``status`` gets ``{"status": {...}}``, ``stop`` gets ``{"stopping": pid}``.

@@ -42,6 +42,8 @@ COMPLETION_KEYS = frozenset(
 REQUEST_TIMEOUT = 10.0
 """Seconds a client has, once connected, to send its request line."""
 MAX_WAIT = 1.0
+QUEUED_NOTE = 0.005
+"""Seconds of waiting for the model behind another answer worth a ``queued_s`` message."""
 FIRST_REQUEST_GRACE = 10.0
 """Seconds a new worker waits for its first connection, however short the keep-alive."""
 """Longest sleep of the accept loop: how late a SIGTERM or ``stop`` is noticed, at most."""
@@ -254,9 +256,13 @@ class Worker:
         cancelled = threading.Event()
         self._generations.add(cancelled)
         try:
+            waiting = time.perf_counter()
             with loaded.lock:
                 if client_gone(conn):
                     return
+                queued = time.perf_counter() - waiting
+                if queued >= QUEUED_NOTE:  # another client's answer had the model: ask --debug says so
+                    protocol.send(conn, {"queued_s": queued})
                 self._generate(conn, loaded.llama, args, cancelled)
                 self.served += 1
         finally:

@@ -132,6 +132,8 @@ def _relay(messages: Iterator[dict[str, Any]], run_id: Any, run: WorkerRun, sink
             run.pid, run.warm, run.load_s = loaded.get("pid"), bool(loaded.get("warm")), float(loaded.get("load_s", 0))
             how = "already loaded" if run.warm else f"loaded in {run.load_s * 1000:.0f} ms"
             timeline.mark("model load", f"worker pid {run.pid}: {how}")
+        elif "queued_s" in message:
+            timeline.mark("queued", f"behind another answer in the worker: {float(message['queued_s']) * 1000:.0f} ms")
         elif "end" in message:
             end = message["end"]
             _emit(sinks, RunEnded(run_id, end.get("usage"), end.get("finish_reason"), time.perf_counter()))
