@@ -242,6 +242,30 @@ async def test_prompt_reader_keys_ctrl_c_clears_then_twice_exits() -> None:
     assert notices == ["(Ctrl-C again within 2 s or Ctrl-D to exit)"]
 
 
+async def test_a_ctrl_c_between_two_prompts_counts_as_one_at_the_prompt() -> None:
+    """Found flaky in CI: the second Ctrl-C landed while the terminal was in cooked mode between two
+    prompts, arrived as SIGINT, and was dropped; the chat did not exit."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from teleprinter.chat.repl import PromptReader
+
+    notices: list[str] = []
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        reader = PromptReader(None, notices.append)
+        pipe.send_text("\x03")  # the first press, a key at the empty prompt
+        pipe.send_text("kept\r")
+        assert await reader.read() == "kept"
+        reader.interrupted()  # a lone SIGINT between prompts: one press, not an exit
+        pipe.send_text("next\r")
+        assert await reader.read() == "next"
+        pipe.send_text("\x03")
+        reader.interrupted()  # the key, then SIGINT before the next prompt: the second press leaves
+        with pytest.raises(EOFError):
+            await reader.read()
+
+
 async def test_ctrl_c_while_the_model_is_still_being_built_stops_the_wait_not_the_build() -> None:
     import asyncio
 

@@ -3,7 +3,9 @@
 Ctrl-C means "stop what is happening": while an answer streams it cancels the answer (the
 terminal is in cooked mode, so it arrives as SIGINT and the loop's handler cancels the reply
 task); at the prompt it is a key: it clears a non-empty line, and on an empty line a second
-press within :data:`EXIT_WINDOW` seconds ends the chat, like Ctrl-D.
+press within :data:`EXIT_WINDOW` seconds ends the chat, like Ctrl-D. A press that lands between
+two prompts, while the terminal is in cooked mode for a moment, arrives as SIGINT with no answer
+running: it counts as a press at the empty prompt (:meth:`PromptReader.interrupted`).
 """
 
 from __future__ import annotations
@@ -172,6 +174,17 @@ class PromptReader:
         self.notice = notice
         self.guard = ExitGuard()
         self._failure: BaseException | None = None
+        self._leaving = False
+
+    def interrupted(self) -> None:
+        """Ctrl-C as SIGINT with no answer running: a press at the empty prompt (see the module docstring)."""
+        if not self.guard.press():
+            self.guard.shown()  # the terminal echoed ^C; the window starts now
+            return
+        self._leaving = True
+        app = self.session.app
+        if app.is_running:
+            app.exit(exception=EOFError())
 
     def fail(self, failed: asyncio.Future[Any]) -> None:
         self._failure = failed.exception()
@@ -183,6 +196,8 @@ class PromptReader:
         while True:
             if self._failure is not None:
                 raise self._failure
+            if self._leaving:
+                raise EOFError()
             try:
                 text: str = await self.session.prompt_async(self.prompt, handle_sigint=False)
             except KeyboardInterrupt:
@@ -225,7 +240,14 @@ class LineReader:
 async def run_chat(chat: Chat, reader: Reader) -> int:
     """Read and run lines until the user leaves; always returns 0 (leaving is not an error)."""
     loop = asyncio.get_running_loop()
-    catching = _catch_sigint(loop, chat.runner.interrupt)
+
+    def on_sigint() -> None:
+        if not chat.runner.interrupt():  # no answer to stop: a Ctrl-C between two prompts
+            interrupted = getattr(reader, "interrupted", None)
+            if interrupted is not None:
+                interrupted()
+
+    catching = _catch_sigint(loop, on_sigint)
     try:
         while True:
             try:
@@ -281,8 +303,8 @@ def keys_not_echoed(stream: IO[str]) -> Iterator[None]:
             termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
-def _catch_sigint(loop: asyncio.AbstractEventLoop, interrupt: Callable[[], bool]) -> bool:
-    """Route SIGINT to ``interrupt`` (cancel the running answer); idle SIGINTs are ignored."""
+def _catch_sigint(loop: asyncio.AbstractEventLoop, interrupt: Callable[[], None]) -> bool:
+    """Route SIGINT to ``interrupt`` (cancel the running answer, or count a press at the prompt)."""
     try:
         loop.add_signal_handler(signal.SIGINT, interrupt)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
